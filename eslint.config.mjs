@@ -8,7 +8,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'libs/proto/src/gen/**', 'libs/proto/src/index.ts', '.platter/**', '.nx/**', 'tools/sim/out/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'libs/proto/src/gen/**',
+      'libs/proto/src/index.ts',
+      '.platter/**',
+      '.nx/**',
+      'tools/sim/out/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -16,9 +24,32 @@ export default tseslint.config(
   {
     files: ['**/*.ts', '**/*.mjs'],
     plugins: { '@nx': nx },
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', performance: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -32,8 +63,13 @@ export default tseslint.config(
             { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:proto', 'type:shared'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:proto', 'type:shared', 'type:testkit'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:service', 'type:shared', 'type:proto'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:proto', 'type:shared', 'type:testkit', 'type:service'] },
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: ['type:proto', 'type:shared', 'type:testkit', 'type:service'],
+            },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:proto', 'type:shared', 'type:testkit'] },
+            // Shared libs serve everyone and so may not lean on any one service.
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // A service lib talks to other services only through their contracts.
             { sourceTag: 'scope:frontend', onlyDependOnLibsWithTags: ['scope:frontend', 'scope:shared'] },
             { sourceTag: 'scope:namespace', onlyDependOnLibsWithTags: ['scope:namespace', 'scope:shared'] },
@@ -51,7 +87,10 @@ export default tseslint.config(
     files: ['**/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.test.ts', 'libs/testkit/**', 'tools/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@platter/testkit', message: 'The test kit is for tests only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@platter/testkit', message: 'The test kit is for tests only.' }] },
+      ],
     },
   },
 );

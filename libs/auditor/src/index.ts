@@ -1,1 +1,1 @@
-export {};
+export { auditorConfigSchema } from './config.js';

@@ -1,1 +1,1 @@
-export {};
+export { frontendConfigSchema } from './config.js';

@@ -1,1 +1,1 @@
-export {};
+export { namespaceConfigSchema } from './config.js';

@@ -1,1 +1,1 @@
-export {};
+export { placementConfigSchema } from './config.js';

@@ -1,1 +1,1 @@
-export {};
+export { repairConfigSchema } from './config.js';

@@ -1,1 +1,34 @@
-export {};
+// `npx platter <command>`: the operator's view of a running cluster.
+import { runBootstrap } from './bootstrap.js';
+import { runStatus } from './status.js';
+
+const USAGE = `usage: platter <command> [options]
+
+commands:
+  status [--json]   every member by role, with address, labels and health
+  bootstrap         create the cluster config and root key in etcd if absent
+
+The cluster is found through ETCD_ENDPOINTS, else .platter/cluster.env.`;
+
+const [command, ...args] = process.argv.slice(2);
+try {
+  switch (command) {
+    case 'status':
+      process.exitCode = await runStatus(args);
+      break;
+    case 'bootstrap':
+      process.exitCode = await runBootstrap();
+      break;
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      break;
+    default:
+      console.error(`platter: unknown command '${command}'\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+} catch (err) {
+  console.error(`platter: ${(err as Error).message}`);
+  process.exitCode = 1;
+}

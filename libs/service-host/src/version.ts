@@ -1,0 +1,1 @@
+export const PLATTER_VERSION = '0.1.0';

@@ -1,0 +1,257 @@
+// ShardStore against raw `fs` on the same directory, in one run:
+//   1. sequential puts of 8 MiB shards streamed in 1 MiB chunks vs raw 1 MiB
+//      appends with an fdatasync per 8 MiB (the same durability unit);
+//   2. streaming gets of those shards vs raw 1 MiB sequential reads;
+//   3. 4 KiB puts from 32 concurrent writers (group commit) vs a raw
+//      write + fdatasync per 4 KiB (one writer), plus the engine with
+//      group commit turned off (maxBatch 1) and raw with 32 concurrent
+//      fsyncers. `ratio` is against raw; the engine pays two durable syncs
+//      per batch (extent, then LMDB), raw one per write.
+// Targets: puts ≥ 80% of raw, gets ≥ 90% of raw, small puts ≥ 10× raw.
+// Args: --dir <path> (default: the OS temp dir) --mib <per round, default 512>
+//       --rounds <default 3> --seconds <per small-put case, default 4>
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ShardStore } from '@platter/shardstore';
+
+const MiB = 2 ** 20;
+/** Shard size of the sequential cases: an 8 MiB shard is 8 blocks of the default 1 MiB. */
+const SHARD_BYTES = 8 * MiB;
+const SMALL_BYTES = 4096;
+const SMALL_WRITERS = 32;
+
+interface Args {
+  dir: string;
+  mib: number;
+  rounds: number;
+  seconds: number;
+}
+
+function parseArgs(args: string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  return {
+    dir: get('dir') ?? os.tmpdir(),
+    mib: Number(get('mib') ?? 512),
+    rounds: Number(get('rounds') ?? 3),
+    seconds: Number(get('seconds') ?? 4),
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Drops the page cache when allowed (root), so that reads come from the disk. */
+async function dropCaches(): Promise<boolean> {
+  try {
+    await fs.writeFile('/proc/sys/vm/drop_caches', '1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function syncAll(): Promise<void> {
+  // Flush everything dirty before timing the next case, so that cases do not pay for each other.
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve) => execFile('sync', () => resolve()));
+}
+
+const openStore = (dir: string, groupCommit?: { windowMs: number; maxBatch: number }): Promise<ShardStore> =>
+  ShardStore.open({ dir, clusterId: 'bench', groupCommit, reserveFreeBytes: 0 });
+
+async function* shardChunks(chunks: Buffer[]): AsyncGenerator<Buffer> {
+  yield* chunks;
+}
+
+async function enginePut(dir: string, totalBytes: number, chunks: Buffer[]): Promise<{ mbps: number; ids: string[] }> {
+  const store = await openStore(dir);
+  const ids: string[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i * SHARD_BYTES < totalBytes; i++) {
+    const id = `seq-${i}`;
+    await store.put(id, shardChunks(chunks), { expectedLength: SHARD_BYTES });
+    ids.push(id);
+  }
+  const s = (performance.now() - t0) / 1000;
+  await store.close();
+  return { mbps: (ids.length * SHARD_BYTES) / 1e6 / s, ids };
+}
+
+async function rawPut(file: string, totalBytes: number, chunks: Buffer[]): Promise<number> {
+  const fh = await fs.open(file, 'w');
+  const t0 = performance.now();
+  let pos = 0;
+  for (let i = 0; i * SHARD_BYTES < totalBytes; i++) {
+    for (const c of chunks) {
+      await fh.write(c, 0, c.length, pos);
+      pos += c.length;
+    }
+    await fh.datasync();
+  }
+  const s = (performance.now() - t0) / 1000;
+  await fh.close();
+  return pos / 1e6 / s;
+}
+
+async function engineGet(dir: string, ids: string[]): Promise<number> {
+  const store = await openStore(dir);
+  let bytes = 0;
+  const t0 = performance.now();
+  for (const id of ids) {
+    const r = await store.getStream(id, {}, { reuseBuffers: true });
+    for await (const c of r.chunks) bytes += c.length;
+  }
+  const s = (performance.now() - t0) / 1000;
+  await store.close();
+  return bytes / 1e6 / s;
+}
+
+async function rawGet(file: string): Promise<number> {
+  const fh = await fs.open(file, 'r');
+  const buf = Buffer.allocUnsafe(MiB);
+  let bytes = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, MiB, bytes);
+    if (bytesRead === 0) break;
+    bytes += bytesRead;
+  }
+  const s = (performance.now() - t0) / 1000;
+  await fh.close();
+  return bytes / 1e6 / s;
+}
+
+/** Runs `op` from `writers` loops until `seconds` pass; ops per second. */
+async function rate(writers: number, seconds: number, op: (w: number, i: number) => Promise<void>): Promise<number> {
+  let done = 0;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; performance.now() < end; i++) {
+        await op(w, i);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
+}
+
+async function engineSmall(
+  dir: string,
+  writers: number,
+  seconds: number,
+  groupCommit?: { windowMs: number; maxBatch: number },
+): Promise<{ perSecond: number; meanBatch: number }> {
+  const store = await openStore(dir, groupCommit);
+  const data = randomBytes(SMALL_BYTES);
+  const before = (await store.stats()).groupCommit;
+  const perSecond = await rate(writers, seconds, (w, i) =>
+    store.put(`small-${writers}-${groupCommit?.maxBatch ?? 'gc'}-${w}-${i}`, data).then(() => undefined),
+  );
+  const after = (await store.stats()).groupCommit;
+  await store.close();
+  return { perSecond, meanBatch: (after.requests - before.requests) / Math.max(1, after.batches - before.batches) };
+}
+
+async function rawSmall(file: string, writers: number, seconds: number): Promise<number> {
+  const fh = await fs.open(file, 'w');
+  const data = randomBytes(SMALL_BYTES);
+  let pos = 0;
+  const perSecond = await rate(writers, seconds, async () => {
+    const at = pos;
+    pos += SMALL_BYTES;
+    await fh.write(data, 0, SMALL_BYTES, at);
+    await fh.datasync();
+  });
+  await fh.close();
+  return perSecond;
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const a = parseArgs(args);
+  const base = await fs.mkdtemp(path.join(a.dir, 'platter-bench-shardstore-'));
+  try {
+    const totalBytes = a.mib * MiB;
+    const chunks = Array.from({ length: SHARD_BYTES / MiB }, () => randomBytes(MiB));
+    const put = { engine: [] as number[], raw: [] as number[] };
+    const get = { engine: [] as number[], raw: [] as number[] };
+    let cold = true;
+    for (let r = 0; r < a.rounds; r++) {
+      const storeDir = path.join(base, `store-${r}`);
+      const rawFile = path.join(base, `raw-${r}.bin`);
+      await syncAll();
+      const ep = await enginePut(storeDir, totalBytes, chunks);
+      await syncAll();
+      put.raw.push(await rawPut(rawFile, totalBytes, chunks));
+      put.engine.push(ep.mbps);
+      cold = (await dropCaches()) && cold;
+      get.engine.push(await engineGet(storeDir, ep.ids));
+      cold = (await dropCaches()) && cold;
+      get.raw.push(await rawGet(rawFile));
+      await fs.rm(storeDir, { recursive: true, force: true });
+      await fs.rm(rawFile, { force: true });
+    }
+
+    await syncAll();
+    const rawSerial = await rawSmall(path.join(base, 'small-raw-1.bin'), 1, a.seconds);
+    const raw32 = await rawSmall(path.join(base, 'small-raw-32.bin'), SMALL_WRITERS, a.seconds);
+    const engine32 = await engineSmall(path.join(base, 'small-gc'), SMALL_WRITERS, a.seconds);
+    const engineNoGc = await engineSmall(path.join(base, 'small-nogc'), SMALL_WRITERS, a.seconds, {
+      windowMs: 0,
+      maxBatch: 1,
+    });
+    const engine1 = await engineSmall(path.join(base, 'small-1'), 1, a.seconds);
+
+    const putRatio = median(put.engine) / median(put.raw);
+    const getRatio = median(get.engine) / median(get.raw);
+    const smallRatio = engine32.perSecond / rawSerial;
+    return {
+      dir: a.dir,
+      sameDiskForBoth: true,
+      sequentialPut: {
+        shardMiB: SHARD_BYTES / MiB,
+        chunkMiB: 1,
+        mibPerRound: a.mib,
+        rounds: a.rounds,
+        engineMBps: round(median(put.engine)),
+        rawAppendFdatasyncMBps: round(median(put.raw)),
+        ratio: round(putRatio, 2),
+        target: 0.8,
+        met: putRatio >= 0.8,
+      },
+      sequentialGet: {
+        cache: cold ? 'cold (page cache dropped before each read pass)' : 'warm (could not drop the page cache)',
+        engineMBps: round(median(get.engine)),
+        rawReadMBps: round(median(get.raw)),
+        ratio: round(getRatio, 2),
+        target: 0.9,
+        met: getRatio >= 0.9,
+      },
+      smallPut: {
+        bytes: SMALL_BYTES,
+        seconds: a.seconds,
+        engineGroupCommit32PerSec: Math.round(engine32.perSecond),
+        engineMeanBatch: round(engine32.meanBatch),
+        engineNoGroupCommit32PerSec: Math.round(engineNoGc.perSecond),
+        engineOneWriterPerSec: Math.round(engine1.perSecond),
+        rawFsyncPerWrite1WriterPerSec: Math.round(rawSerial),
+        rawFsyncPerWrite32WritersPerSec: Math.round(raw32),
+        ratio: round(smallRatio, 1),
+        ratioVsEngineWithoutGroupCommit: round(engine32.perSecond / engineNoGc.perSecond, 1),
+        target: 10,
+        met: smallRatio >= 10,
+      },
+    };
+  } finally {
+    await fs.rm(base, { recursive: true, force: true });
+  }
+}

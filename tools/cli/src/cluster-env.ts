@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Where the cluster is: ETCD_ENDPOINTS from the environment, else from the
+ * .platter/cluster.env that `npm start` writes (searched upwards from the cwd).
+ */
+export function etcdEndpoints(): string[] {
+  const fromEnv = process.env.ETCD_ENDPOINTS;
+  if (fromEnv)
+    return fromEnv
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, '.platter', 'cluster.env');
+    if (fs.existsSync(file)) {
+      const line = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('ETCD_ENDPOINTS='));
+      if (line) return line.slice('ETCD_ENDPOINTS='.length).split(',');
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new Error('no cluster found: set ETCD_ENDPOINTS or run `npm start` first');
+}
