@@ -101,7 +101,14 @@ function which(binary) {
 function step(name, fn) {
   const started = Date.now();
   process.stderr.write(`platter: ${name}...\n`);
-  fn();
+  try {
+    fn();
+  } catch (err) {
+    process.stderr.write(`platter: ${name} failed${err.status ? ` (exit ${err.status})` : `: ${err.message}`}\n`);
+    // `npm test` always ends with the count line, even when it never got to the tests.
+    if (command === 'test') console.log(`\n0 passed, 1 failed`);
+    process.exit(1);
+  }
   process.stderr.write(`platter: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
