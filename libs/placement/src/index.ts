@@ -1,1 +1,49 @@
-export { placementConfigSchema } from './config.js';
+export {
+  allocatorOptionsFromConfig,
+  placementConfigSchema,
+  rebalancePolicyFromConfig,
+  type PlacementConfig,
+} from './config.js';
+export { DISK_STATES, type DiskSnapshot, type DiskState, type FailureDomain } from './disk-snapshot.js';
+export { RELAXATION_ORDER, SPREAD_RULES, type SpreadRule } from './spread-rule.js';
+export {
+  DiskFullError,
+  InsufficientDisksError,
+  InvalidAllocationError,
+  PlacementError,
+  type ZoneCapacity,
+} from './placement-errors.js';
+export { createRng, type Rng } from './rng.js';
+export { syntheticFleet, type FleetShape } from './synthetic-fleet.js';
+export { AliasTable } from './alias-table.js';
+export { FleetView, type DomainIndex } from './fleet-view.js';
+export { heatScore, HDD_SATURATION, type DiskSaturation, type HeatSample } from './heat-score.js';
+export { DEFAULT_SCORE_WEIGHTS, diskScore, type ScoreWeights } from './disk-score.js';
+export {
+  Allocator,
+  DEFAULT_BACKGROUND_CHOICES,
+  DEFAULT_CHOICES,
+  DEFAULT_FILL_HIGH_WATER,
+  DEFAULT_RESERVATION_TTL_MS,
+  type AllocateRequest,
+  type AllocatedShard,
+  type Allocation,
+  type AllocatorOptions,
+  type IoClass,
+  type PlacementSpec,
+} from './allocator.js';
+export { layoutViolations, maxShardsPerHost, type LayoutViolation } from './layout-check.js';
+export { ByteRateLimiter } from './byte-rate-limiter.js';
+export {
+  DEFAULT_REBALANCE_POLICY,
+  RebalancePlanner,
+  type Move,
+  type MoveCandidate,
+  type RebalancePlan,
+  type RebalancePlannerOptions,
+  type RebalancePolicy,
+  type RebalanceReason,
+  type RebalanceSource,
+  type ShardRef,
+  type UnderSpreadStripe,
+} from './rebalance-planner.js';

@@ -71,8 +71,9 @@ describe('RPC metrics', () => {
       const labels = `service="${SERVICE}",method="Echo"`;
       expect(sample(text, `${name}_count{${labels}}`)).toBe(4);
       expect(sample(text, `${name}_bucket{le="+Inf",${labels}}`)).toBe(4);
-      // The timed-out call took at least its 100 ms timeout; the others far less.
-      expect(sample(text, `${name}_bucket{le="0.05",${labels}}`)).toBe(3);
+      // The timed-out call took at least its 100 ms timeout, so it is never
+      // under 50 ms; the others usually are, but a loaded machine may slow them.
+      expect(sample(text, `${name}_bucket{le="0.05",${labels}}`)).toBeLessThanOrEqual(3);
       expect(sample(text, `${name}_sum{${labels}}`)).toBeGreaterThanOrEqual(0.09);
     }
   });

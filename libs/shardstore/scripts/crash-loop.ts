@@ -21,6 +21,8 @@ let deletes = 0;
 let truncated = 0;
 let torn = 0;
 let unacked = 0;
+let replayed = 0;
+let replayedRestarts = 0;
 try {
   await runCrashIterations({
     dir: tmp.dir,
@@ -30,12 +32,15 @@ try {
       acked += r.ackedPuts;
       deletes += r.ackedDeletes;
       unacked += r.unackedSurvivors;
+      replayed += r.recovery.recordsReplayed;
+      if (r.recovery.recordsReplayed > 0) replayedRestarts++;
       if (r.recovery.tailBytesTruncated > 0) truncated++;
       if (r.recovery.tornRecordsDropped > 0) torn++;
       if ((r.iteration + 1) % 25 === 0 || r.iteration + 1 === iterations) {
         console.log(
           `${r.iteration + 1}/${iterations}: acked puts ${acked}, acked deletes ${deletes}, live now ${r.liveShards}, ` +
-            `restarts with a tail cut ${truncated} (torn record ${torn}), unacknowledged survivors ${unacked}, ${Math.round((performance.now() - t0) / 1000)} s`,
+            `restarts with a tail cut ${truncated} (torn record ${torn}), restarts that replayed the log ${replayedRestarts} ` +
+            `(${replayed} records), unacknowledged survivors ${unacked}, ${Math.round((performance.now() - t0) / 1000)} s`,
         );
       }
     },

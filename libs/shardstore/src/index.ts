@@ -16,6 +16,8 @@ export {
   DEFAULT_GROUP_COMMIT_MAX_BATCH,
   DEFAULT_GROUP_COMMIT_PIPELINE_DEPTH,
   DEFAULT_GROUP_COMMIT_WINDOW_MS,
+  DEFAULT_INDEX_COMMIT_INTERVAL_MS,
+  DEFAULT_INDEX_MAX_STAGED_KEYS,
   DEFAULT_MAX_BUFFERED_READ_BYTES,
   DEFAULT_RESERVE_FREE_BYTES,
 } from './shard-store-options.js';
@@ -39,6 +41,8 @@ export type { CompactionOptions, CompactionReport } from './engine/compactor.js'
 export type { DamageKind, DamagedShard, VerifyReport } from './engine/verifier.js';
 export type { RecoveryReport } from './engine/recovery.js';
 export type { GroupCommitOptions } from './engine/group-commit.js';
+export type { IndexCommitOptions } from './engine/index-flusher.js';
+export { INDEX_FORMAT as SHARDSTORE_FORMAT } from './engine/index-flusher.js';
 export type { OpName, OpSnapshot } from './engine/op-stats.js';
 export { LATENCY_BUCKETS_SECONDS } from './engine/op-stats.js';
 export type { ShardSource } from './engine/record-writer.js';

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from './errors.js';
 import { MAX_BLOCK_SIZE_BYTES, MIN_BLOCK_SIZE_BYTES } from './format/record-header.js';
 import type { GroupCommitOptions } from './engine/group-commit.js';
+import type { IndexCommitOptions } from './engine/index-flusher.js';
 import type { DiskIo } from './io/disk-io.js';
 import type { FaultInjector } from './io/fault-injector.js';
 import type { HddModelOptions } from './io/hdd-model.js';
@@ -16,6 +17,14 @@ export const DEFAULT_GROUP_COMMIT_WINDOW_MS = 0;
 export const DEFAULT_GROUP_COMMIT_MAX_BATCH = 256;
 /** One batch at a time: see GroupCommitOptions.pipelineDepth for the measurement. */
 export const DEFAULT_GROUP_COMMIT_PIPELINE_DEPTH = 1;
+/**
+ * Acknowledged changes reach the index at most this late (ms): LMDB's sync is
+ * paid about ten times a second instead of once per batch, and a crash leaves
+ * at most this much log for recovery to replay.
+ */
+export const DEFAULT_INDEX_COMMIT_INTERVAL_MS = 100;
+/** Commit sooner once this many index keys wait (a put stages two): bounds memory and replay. */
+export const DEFAULT_INDEX_MAX_STAGED_KEYS = 50_000;
 /** Compact an extent once less than half of it is live (space amplification ≤ 2). */
 export const DEFAULT_COMPACTION_LIVE_RATIO = 0.5;
 /** Kept free for LMDB growth and compaction copies; writes beyond get DiskFullError. */
@@ -39,6 +48,8 @@ export interface ShardStoreOptions {
   blockSizeBytes?: number;
   extentSizeBytes?: number;
   groupCommit?: Partial<GroupCommitOptions>;
+  /** When acknowledged changes are committed to the index (they are durable in the extent log before). */
+  indexCommit?: Partial<IndexCommitOptions>;
   compaction?: { liveRatio?: number };
   reserveFreeBytes?: number;
   maxBufferedReadBytes?: number;
@@ -54,6 +65,7 @@ export interface ResolvedConfig {
   blockSizeBytes: number;
   extentSizeBytes: number;
   groupCommit: GroupCommitOptions;
+  indexCommit: IndexCommitOptions;
   liveRatio: number;
   reserveFreeBytes: number;
   maxBufferedReadBytes: number;
@@ -71,6 +83,10 @@ export function resolveConfig(o: ShardStoreOptions): ResolvedConfig {
       windowMs: o.groupCommit?.windowMs ?? DEFAULT_GROUP_COMMIT_WINDOW_MS,
       maxBatch: o.groupCommit?.maxBatch ?? DEFAULT_GROUP_COMMIT_MAX_BATCH,
       pipelineDepth: o.groupCommit?.pipelineDepth ?? DEFAULT_GROUP_COMMIT_PIPELINE_DEPTH,
+    },
+    indexCommit: {
+      intervalMs: o.indexCommit?.intervalMs ?? DEFAULT_INDEX_COMMIT_INTERVAL_MS,
+      maxStagedKeys: o.indexCommit?.maxStagedKeys ?? DEFAULT_INDEX_MAX_STAGED_KEYS,
     },
     liveRatio: o.compaction?.liveRatio ?? DEFAULT_COMPACTION_LIVE_RATIO,
     reserveFreeBytes: o.reserveFreeBytes ?? DEFAULT_RESERVE_FREE_BYTES,
@@ -93,6 +109,14 @@ export function resolveConfig(o: ShardStoreOptions): ResolvedConfig {
   check(
     c.groupCommit.pipelineDepth === 1 || c.groupCommit.pipelineDepth === 2,
     'groupCommit.pipelineDepth must be 1 or 2',
+  );
+  check(
+    Number.isFinite(c.indexCommit.intervalMs) && c.indexCommit.intervalMs >= 0 && c.indexCommit.intervalMs <= 60_000,
+    'indexCommit.intervalMs must be in [0, 60000]',
+  );
+  check(
+    Number.isInteger(c.indexCommit.maxStagedKeys) && c.indexCommit.maxStagedKeys >= 1,
+    'indexCommit.maxStagedKeys must be ≥ 1',
   );
   check(c.liveRatio >= 0 && c.liveRatio <= 1, 'compaction.liveRatio must be in [0, 1]');
   check(c.reserveFreeBytes >= 0, 'reserveFreeBytes must be ≥ 0');

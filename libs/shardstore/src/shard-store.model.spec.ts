@@ -13,6 +13,12 @@ import { chunked, patternBytes } from './testing/temp-dir.js';
 // reads back exactly (G1, G3) and every error is one of the typed ones the
 // step allows (G4). Tiny blocks and extents make rollover and compaction
 // happen within a few steps.
+//
+// Writes are acknowledged once their extent records are synced; the index
+// catches up later. Each run picks when: after every batch (so crashes land
+// inside index commits) or only when forced (compaction, close), so that
+// every crash leaves acknowledged changes the index lacks and recovery must
+// replay. Index commits can fail (EIO, full) like any other I/O.
 
 const DIR = '/disk';
 const BLOCK = 16;
@@ -27,22 +33,61 @@ interface Model {
   full: boolean;
 }
 
+/** Command sequences per run; SHARDSTORE_MODEL_RUNS=3000 (say) soaks it for a few minutes. */
+const RUNS = Number(process.env.SHARDSTORE_MODEL_RUNS ?? 150);
+/** Index commits after every batch, or (in effect) only when something forces one. */
+const INDEX_INTERVALS_MS = [0, 60_000] as const;
+
 class World {
-  constructor(readonly pipelineDepth: number) {}
-  readonly io = new SimDiskIo({ seed: 7 });
+  constructor(
+    readonly pipelineDepth: number,
+    readonly indexIntervalMs: number,
+  ) {}
+  // Operations finish out of order, as on a thread pool: a batch's sync must
+  // wait for the first writes of the records before its own.
+  readonly io = new SimDiskIo({ seed: 7, maxOpTurns: 3 });
   readonly indexDisk = new MemoryIndexDisk();
   store!: ShardStore;
   steps: string[] = [];
+  /** Faults injected during this process's life: index commits run in the background, so their effect may show in any later step. */
+  faultsSinceOpen = 0;
+  /** The index has no room (a step capped it). */
+  indexFull = false;
 
   async open(): Promise<void> {
-    try {
-      this.store = await this.openOnce();
-    } catch (err) {
-      // A transient fault may fail one open; the next must succeed (no crash loop).
-      expect(err).toBeInstanceOf(DiskFailedError);
-      this.disarm();
-      this.store = await this.openOnce();
+    for (let attempt = 0; ; attempt++) {
+      const armed = this.faultArmed();
+      try {
+        this.store = await this.openOnce();
+        break;
+      } catch (err) {
+        expect(attempt, `open keeps failing: ${String(err)}`).toBeLessThan(2);
+        if (err instanceof DiskFullError) {
+          // Recovery could not commit what it replayed: an operator grows the index, and it opens.
+          expect(this.indexFull || armed).toBe(true);
+          note('openRefusedIndexFull');
+          this.freeIndex();
+        } else {
+          // A transient fault may fail one open; the next must succeed (no crash loop).
+          expect(err).toBeInstanceOf(DiskFailedError);
+        }
+        this.disarm();
+      }
     }
+    this.faultsSinceOpen = this.faultArmed() ? 1 : 0;
+    if (this.store.recovery.recordsReplayed > 0) note('openReplayedRecords');
+    if (this.store.recovery.recordsReplayed > 0 && this.store.recovery.extentsScanned > 1) note('replayAcrossExtents');
+    if (this.store.recovery.tailRecordsDropped > 0) note('replaySkippedUnfinished');
+  }
+
+  freeIndex(): void {
+    this.indexDisk.capacityBytes = Number.MAX_SAFE_INTEGER;
+    this.indexFull = false;
+  }
+
+  /** A fault is armed, or one fired since the open. */
+  faulted(): boolean {
+    return this.faultArmed() || this.faultsSinceOpen > 0;
   }
 
   private openOnce(): Promise<ShardStore> {
@@ -55,6 +100,7 @@ class World {
       extentSizeBytes: EXTENT,
       reserveFreeBytes: 0,
       groupCommit: { windowMs: 0, maxBatch: 4, pipelineDepth: this.pipelineDepth },
+      indexCommit: { intervalMs: this.indexIntervalMs },
       compaction: { liveRatio: 0.6 },
     });
   }
@@ -83,7 +129,7 @@ function expectAllowedError(err: unknown, w: World, m: Model, armed: boolean, fa
     expect(err).toBeInstanceOf(DiskFailedError);
     return;
   }
-  if (err instanceof DiskFullError) return expect(m.full || armed).toBe(true);
+  if (err instanceof DiskFullError) return expect(m.full || w.indexFull || armed).toBe(true);
   if (err instanceof DiskFailedError || err instanceof DiskIoError) return expect(armed).toBe(true);
   throw err;
 }
@@ -108,6 +154,8 @@ async function checkAll(m: Model, w: World): Promise<void> {
     try {
       got = await w.store.get(id);
     } catch (err) {
+      // An index commit in the background may take a fault armed earlier and fail the disk meanwhile.
+      if (err instanceof DiskFailedError && w.faulted()) return;
       if (!(err instanceof ShardNotFoundError)) throw err;
       got = null;
     }
@@ -137,7 +185,7 @@ abstract class Step implements Cmd {
   async run(m: Model, w: World): Promise<void> {
     w.steps.push(this.toString());
     counts.set(this.constructor.name, (counts.get(this.constructor.name) ?? 0) + 1);
-    await this.exec(m, w, w.faultArmed(), w.store.failed);
+    await this.exec(m, w, w.faulted(), w.store.failed);
     await checkAll(m, w);
   }
   abstract toString(): string;
@@ -314,10 +362,12 @@ class CrashMidway extends Step {
   async exec(m: Model, w: World): Promise<void> {
     const acked = new Set<string>();
     const failedBefore = w.store.failed;
-    const puts = this.sizes.map((size) => {
+    const puts = this.sizes.map((size, i) => {
       const id = `s${m.nextId++}`;
       const data = patternBytes(m.nextId * 31 + size, size);
-      const p = w.store.put(id, data).then(() => acked.add(id));
+      // Every other put streams, so that crashes also land between a record's prefix and the rest of it.
+      const source = i % 2 === 1 ? chunked(data, [7, 2]) : data;
+      const p = w.store.put(id, source, { expectedLength: size }).then(() => acked.add(id));
       return { id, data, p };
     });
     const ids = liveIds(m);
@@ -355,8 +405,158 @@ class CrashMidway extends Step {
   }
 }
 
+/** Crashes the machine (both disks) and reopens, noting what recovery had to do. */
+async function crashAndReopen(w: World, mode: CrashMode): Promise<void> {
+  w.io.crash(mode);
+  w.indexDisk.crash();
+  await w.open();
+  if (w.store.recovery.tailBytesTruncated > 0) note('crashWithTailTruncated');
+  if (w.store.recovery.tornRecordsDropped > 0) note('crashWithTornRecord');
+}
+
+/**
+ * Puts and deletes that all resolve, then a crash a few ticks later: inside
+ * the window between the extent sync that acknowledged them and the index
+ * commit that records them (or during that commit). Every acknowledged change
+ * must come back, replayed from the log.
+ */
+class CrashAfterAck extends Step {
+  constructor(
+    readonly sizes: number[],
+    readonly deletes: number[],
+    readonly ticks: number,
+    readonly mode: CrashMode,
+  ) {
+    super();
+  }
+  async exec(m: Model, w: World, armed: boolean, failed: boolean): Promise<void> {
+    const puts = this.sizes.map((size) => {
+      const id = `s${m.nextId++}`;
+      return { id, data: patternBytes(m.nextId * 31 + size, size) };
+    });
+    const ids = liveIds(m);
+    const dels = ids.length === 0 ? [] : [...new Set(this.deletes.map((d) => ids[d % ids.length]!))];
+    const settled = await Promise.allSettled([
+      ...puts.map(({ id, data }) => w.store.put(id, data)),
+      ...dels.map((id) => w.store.delete(id)),
+    ]);
+    settled.forEach((r, i) => {
+      const put = puts[i];
+      const id = put?.id ?? dels[i - puts.length]!;
+      if (r.status === 'fulfilled') {
+        m.shards.set(id, put ? { kind: 'live', data: put.data } : { kind: 'absent' });
+        note('crashAfterAckAcked');
+      } else {
+        expectAllowedError(r.reason, w, m, armed, failed);
+        markMaybe(m, id, put ? put.data : null);
+      }
+    });
+    const stagedBefore = w.store.failed ? 0 : (await w.store.stats()).index.stagedKeys;
+    for (let i = 0; i < this.ticks; i++) await new Promise<void>((r) => setImmediate(r));
+    if (stagedBefore > 0) note('crashWithUnindexedAcks');
+    await crashAndReopen(w, this.mode);
+  }
+  toString(): string {
+    return `crashAfterAck(put ${this.sizes.join(',')}; delete ${this.deletes.join(',')}; ${this.ticks} ticks; ${this.mode})`;
+  }
+}
+
+type RaceOp = 'delete' | 'put-same' | 'put-new';
+
+/**
+ * Several operations on one shard id at once. They run one at a time in call
+ * order, so the outcome is the sequential one; the records reach the log in
+ * that order too, so a crash after they resolve replays to the same state.
+ */
+class Race extends Step {
+  constructor(
+    readonly pick: number,
+    readonly ops: RaceOp[],
+    readonly crashAfter: boolean,
+  ) {
+    super();
+  }
+  async exec(m: Model, w: World, armed: boolean, failed: boolean): Promise<void> {
+    const ids = liveIds(m);
+    if (ids.length === 0) return;
+    const id = ids[this.pick % ids.length]!;
+    const old = (m.shards.get(id) as { data: Buffer }).data;
+    const fresh = Buffer.concat([old, patternBytes(m.nextId++, 3)]);
+    const run = this.ops.map((op) =>
+      op === 'delete' ? w.store.delete(id) : w.store.put(id, op === 'put-new' ? fresh : old),
+    );
+    const settled = await Promise.allSettled(run);
+    // The sequential outcome, op by op.
+    let state: Buffer | null = old;
+    const seen: Array<Buffer | null> = [old];
+    let certain = true;
+    settled.forEach((r, i) => {
+      const op = this.ops[i]!;
+      let expected: 'ok' | typeof ShardNotFoundError | typeof ShardExistsError = 'ok';
+      let next = state;
+      if (op === 'delete') {
+        if (state === null) expected = ShardNotFoundError;
+        else next = null;
+      } else {
+        const data = op === 'put-new' ? fresh : old;
+        if (state === null) next = data;
+        else if (!state.equals(data)) expected = ShardExistsError;
+      }
+      if (
+        r.status === 'rejected' &&
+        !(r.reason instanceof ShardNotFoundError || r.reason instanceof ShardExistsError)
+      ) {
+        expectAllowedError(r.reason, w, m, armed, failed);
+        certain = false;
+        seen.push(next);
+        return;
+      }
+      if (certain) {
+        if (expected === 'ok') expect(r.status, `${op} of ${id} in ${this.toString()}`).toBe('fulfilled');
+        else
+          expect(r.status === 'rejected' && r.reason instanceof expected, `${op} of ${id} in ${this.toString()}`).toBe(
+            true,
+          );
+      }
+      state = next;
+      seen.push(next);
+    });
+    if (certain) {
+      m.shards.set(id, state === null ? { kind: 'absent' } : { kind: 'live', data: state });
+      note('raceCertain');
+    } else m.shards.set(id, { kind: 'maybe', options: seen });
+    if (this.crashAfter) await crashAndReopen(w, 'drop-unsynced');
+  }
+  toString(): string {
+    return `race(${this.pick}: ${this.ops.join(' ')}${this.crashAfter ? '; crash' : ''})`;
+  }
+}
+
+/** Caps the index just above what it holds: its next commits fail for lack of room. */
+class IndexFull extends Step {
+  constructor(readonly slack: number) {
+    super();
+  }
+  async exec(_m: Model, w: World): Promise<void> {
+    w.indexDisk.capacityBytes = w.indexDisk.usedBytes() + this.slack;
+    w.indexFull = true;
+  }
+  toString(): string {
+    return `indexFull(${this.slack})`;
+  }
+}
+
+class IndexFree extends Step {
+  async exec(_m: Model, w: World): Promise<void> {
+    w.freeIndex();
+  }
+  toString(): string {
+    return 'indexFree';
+  }
+}
+
 class FailNext extends Step {
-  constructor(readonly target: IoOpKind | 'any' | 'index') {
+  constructor(readonly target: IoOpKind | 'any' | 'index' | 'index-full') {
     super();
   }
   async exec(): Promise<void> {
@@ -366,7 +566,9 @@ class FailNext extends Step {
     w.steps.push(this.toString());
     note('FailNext');
     if (this.target === 'index') w.indexDisk.failNextCommit = 'EIO';
+    else if (this.target === 'index-full') w.indexDisk.failNextCommit = 'MDB_MAP_FULL';
     else w.io.failNext(this.target === 'any' ? {} : { ops: [this.target] });
+    w.faultsSinceOpen++;
     await checkAll(m, w);
   }
   toString(): string {
@@ -447,49 +649,101 @@ const commands = [
   fc.constant(new Reopen()),
   fc.constantFrom<CrashMode>('drop-unsynced', 'torn').map((mode) => new Crash(mode)),
   fc
-    .constantFrom<IoOpKind | 'any' | 'index'>('write', 'sync', 'read', 'open', 'truncate', 'syncdir', 'any', 'index')
+    .constantFrom<IoOpKind | 'any' | 'index' | 'index-full'>(
+      'write',
+      'sync',
+      'read',
+      'open',
+      'truncate',
+      'syncdir',
+      'any',
+      'index',
+      'index-full',
+    )
     .map((t) => new FailNext(t)),
+  fc
+    .tuple(
+      fc.array(size, { minLength: 1, maxLength: 6 }),
+      fc.array(fc.nat(), { maxLength: 3 }),
+      fc.integer({ min: 0, max: 6 }),
+      fc.constantFrom<CrashMode>('drop-unsynced', 'torn'),
+    )
+    .map(([sz, d, t, mode]) => new CrashAfterAck(sz, d, t, mode)),
+  fc
+    .tuple(
+      fc.nat(),
+      fc.array(fc.constantFrom<RaceOp>('delete', 'put-same', 'put-new'), { minLength: 2, maxLength: 4 }),
+      fc.boolean(),
+    )
+    .map(([p, ops, c]) => new Race(p, ops, c)),
+  fc.integer({ min: 0, max: 400 }).map((s) => new IndexFull(s)),
+  fc.constant(new IndexFree()),
   fc.integer({ min: 0, max: 300 }).map((s) => new FillDisk(s)),
   fc.constant(new FreeDisk()),
   fc.constant(new Verify()),
 ];
 
 describe('ShardStore against a model, on a simulated disk', () => {
-  it('matches the model through puts, gets, deletes, compaction, reopen, crash, failed I/O and full disk', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.commands(commands, { maxCommands: 60, size: 'max' }),
-        fc.constantFrom(1, 2),
-        async (cmds, depth) => {
-          const world = new World(depth);
-          await world.open();
-          try {
-            await fc.asyncModelRun(
-              async () => ({ model: { shards: new Map(), nextId: 0, full: false }, real: world }),
-              cmds,
-            );
-          } finally {
-            await world.store.close().catch(() => undefined);
-          }
-        },
-      ),
-      { numRuns: 150, interruptAfterTimeLimit: 45_000 },
-    );
-    console.log('model steps run:', Object.fromEntries(counts));
-    for (const step of ['Put', 'Get', 'Delete', 'Compact', 'Reopen', 'Crash', 'CrashMidway', 'FillDisk', 'FailNext'])
-      expect(counts.get(step) ?? 0).toBeGreaterThan(50);
-    for (const outcome of [
-      'crashMidwayAcked',
-      'crashMidwayUnacked',
-      'crashWithTornRecord',
-      'extentsCompactedAway',
-      'crashWithTailTruncated',
-      'crashWithSeveralExtents',
-      'error:DiskFullError',
-      'error:DiskFailedError',
-      'error:DiskIoError',
-    ]) {
-      expect(counts.get(outcome) ?? 0, outcome).toBeGreaterThan(0);
-    }
-  }, 90_000);
+  it(
+    'matches the model through puts, gets, deletes, compaction, reopen, crash, failed I/O and full disk',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.commands(commands, { maxCommands: 60, size: 'max' }),
+          fc.constantFrom(1, 2),
+          fc.constantFrom(...INDEX_INTERVALS_MS),
+          async (cmds, depth, indexIntervalMs) => {
+            const world = new World(depth, indexIntervalMs);
+            await world.open();
+            try {
+              await fc.asyncModelRun(
+                async () => ({ model: { shards: new Map(), nextId: 0, full: false }, real: world }),
+                cmds,
+              );
+            } finally {
+              await world.store.close().catch(() => undefined);
+            }
+          },
+        ),
+        { numRuns: RUNS, interruptAfterTimeLimit: RUNS > 150 ? RUNS * 1000 : 45_000 },
+      );
+      console.log('model steps run:', Object.fromEntries(counts));
+      for (const step of [
+        'Put',
+        'Get',
+        'Delete',
+        'Compact',
+        'Reopen',
+        'Crash',
+        'CrashMidway',
+        'CrashAfterAck',
+        'Race',
+        'IndexFull',
+        'FillDisk',
+        'FailNext',
+      ])
+        expect(counts.get(step) ?? 0, step).toBeGreaterThan(40);
+      for (const outcome of [
+        'crashMidwayAcked',
+        'crashMidwayUnacked',
+        'crashWithTornRecord',
+        'extentsCompactedAway',
+        'crashWithTailTruncated',
+        'crashWithSeveralExtents',
+        'error:DiskFullError',
+        'error:DiskFailedError',
+        'error:DiskIoError',
+        'crashAfterAckAcked',
+        'crashWithUnindexedAcks',
+        'openReplayedRecords',
+        'openRefusedIndexFull',
+        'replayAcrossExtents',
+        'replaySkippedUnfinished',
+        'raceCertain',
+      ]) {
+        expect(counts.get(outcome) ?? 0, outcome).toBeGreaterThan(0);
+      }
+    },
+    Math.max(120_000, RUNS * 1000),
+  );
 });

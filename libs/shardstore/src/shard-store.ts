@@ -1,23 +1,25 @@
 import * as path from 'node:path';
-import { BufferPool } from './engine/buffer-pool.js';
+import { BufferPool, SizedBufferPool } from './engine/buffer-pool.js';
 import {
   BatchCommitter,
   lookupEntry,
-  META_DISK_KEY,
   type CommitRequest,
   type CommitResult,
+  type LookedUp,
 } from './engine/commit-batch.js';
 import { compactExtents, type CompactionOptions, type CompactionReport } from './engine/compactor.js';
 import { establishIdentity, EXTENTS_DIR, INDEX_DIR, type DiskIdentity } from './engine/disk-identity.js';
-import type { Extent, ExtentSet } from './engine/extent-set.js';
+import type { Extent, ExtentSet, Reservation } from './engine/extent-set.js';
 import { GroupCommitter } from './engine/group-commit.js';
+import { IndexFlusher, INDEX_FORMAT, META_DISK_KEY, META_FORMAT_KEY } from './engine/index-flusher.js';
+import { KeyedLock } from './engine/keyed-lock.js';
 import { OpStats, type OpName, type OpSnapshot } from './engine/op-stats.js';
 import { readRange, readRangeChunks, STREAM_READ_BLOCKS } from './engine/record-reader.js';
 import {
+  blockCrcsOf,
   SINGLE_WRITE_MAX_BYTES,
   SourceError,
   writeRecordData,
-  writeSmallRecord,
   type ShardSource,
 } from './engine/record-writer.js';
 import { recoverExtents, type RecoveryReport } from './engine/recovery.js';
@@ -38,21 +40,29 @@ import {
 } from './errors.js';
 import type { ShardEntry } from './format/index-entry.js';
 import {
-  encodeRecordHeader,
+  deleteRecordLength,
+  encodeDeleteRecord,
+  encodeShardRecordHeader,
+  encodeShardRecordPrefix,
   MAX_DATA_LENGTH_BYTES,
   MAX_SHARD_ID_BYTES,
   recordHeaderLength,
+  type RecordPlace,
 } from './format/record-header.js';
-import type { DiskIo } from './io/disk-io.js';
+import { encodeReplayMark, META_APPLIED_KEY } from './format/replay-mark.js';
+import type { DiskIo, IoFile } from './io/disk-io.js';
 import { FaultInjectingIo } from './io/fault-injector.js';
 import { HddModelIo, type HddStats } from './io/hdd-model.js';
 import { NodeDiskIo } from './io/node-disk-io.js';
 import type { IndexStore } from './index/index-store.js';
 import { LmdbIndexStore } from './index/lmdb-index-store.js';
+import { StagedIndex } from './index/staged-index.js';
 import { resolveConfig, type ResolvedConfig, type ShardStoreOptions } from './shard-store-options.js';
 
 /** Pooled buffers kept per buffer size (32 × 1 MiB blocks, or 32 × 4 MiB read buffers, at the default). */
 const POOL_MAX_RETAINED = 32;
+/** Idle single-write record buffers kept per size class. */
+const RECORD_POOL_RETAIN_BYTES = 2 * 2 ** 20;
 /** Upper bound on one `list`/`verify` page. */
 const MAX_PAGE = 10_000;
 const DEFAULT_PAGE = 1_000;
@@ -111,6 +121,8 @@ export interface StoreStats {
   extentCount: number;
   liveShards: number;
   groupCommit: { batches: number; requests: number };
+  /** Index commits (each one LMDB transaction, off the acknowledgement path) and changes waiting for the next. */
+  index: { commits: number; stagedKeys: number };
   compaction: { runs: number; extentsRemoved: number; bytesCopied: number; bytesReclaimed: number };
   recovery: RecoveryReport;
   ops: Partial<Record<OpName, OpSnapshot>>;
@@ -128,14 +140,16 @@ function infoOf(shardId: string, e: ShardEntry): ShardInfo {
   };
 }
 
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 function validateShardId(shardId: unknown): asserts shardId is string {
   if (typeof shardId !== 'string' || shardId.length === 0)
     throw new InvalidArgumentError('shard id must be a non-empty string');
   if (Buffer.byteLength(shardId, 'utf8') > MAX_SHARD_ID_BYTES)
     throw new InvalidArgumentError(`shard id longer than ${MAX_SHARD_ID_BYTES} bytes`);
-  // A lone surrogate would not survive the UTF-8 round trip of the index key.
-  if (Buffer.from(shardId, 'utf8').toString('utf8') !== shardId)
-    throw new InvalidArgumentError('shard id is not well-formed Unicode');
+  // A lone surrogate would not survive the UTF-8 round trip of the index key
+  // (with the u flag a proper pair is one code point, never a surrogate).
+  if (LONE_SURROGATE.test(shardId)) throw new InvalidArgumentError('shard id is not well-formed Unicode');
 }
 
 /**
@@ -149,7 +163,11 @@ export class ShardStore {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly retiring = new Set<Promise<void>>();
   private readonly pools = new Map<number, BufferPool>();
+  private readonly recordBuffers = new SizedBufferPool(RECORD_POOL_RETAIN_BYTES);
   private readonly committer: GroupCommitter<CommitRequest, CommitResult>;
+  private readonly flusher: IndexFlusher;
+  /** One put, delete or compaction copy per shard id at a time: see engine/keyed-lock.ts. */
+  private readonly locks = new KeyedLock();
   private readonly space: SpaceGuard;
   private readonly opStats = new OpStats();
   private readonly compactionTotals = { runs: 0, extentsRemoved: 0, bytesCopied: 0, bytesReclaimed: 0 };
@@ -159,6 +177,8 @@ export class ShardStore {
     readonly identity: DiskIdentity,
     private readonly io: DiskIo,
     private readonly index: IndexStore,
+    /** The index as readers see it: LMDB plus the changes acknowledged since its last commit. */
+    private readonly staged: StagedIndex,
     private readonly extents: ExtentSet,
     private readonly config: ResolvedConfig,
     readonly recovery: RecoveryReport,
@@ -168,13 +188,26 @@ export class ShardStore {
     dir: string,
   ) {
     this.space = new SpaceGuard(io, dir, config.reserveFreeBytes);
+    this.flusher = new IndexFlusher(
+      {
+        staged: this.staged,
+        index: this.index,
+        extents: this.extents,
+        stats: this.opStats,
+        sequence: () => this.sequence,
+        isFailed: () => this.failure !== undefined,
+        fail: (reason, cause) => this.fail(reason, cause),
+      },
+      config.indexCommit,
+    );
     const batches = new BatchCommitter({
-      index: this.index,
+      staged: this.staged,
       extents: this.extents,
       stats: this.opStats,
       isFailed: () => this.failure !== undefined,
       fail: (reason, cause) => this.fail(reason, cause),
-      sequence: () => this.sequence,
+      noteStaged: () => this.flusher.noteStaged(),
+      flushIndex: () => this.flusher.flushNow(),
       onExtentDropped: (e) => this.retire(e),
     });
     this.committer = new GroupCommitter(config.groupCommit, (reqs, release) => batches.run(reqs, release));
@@ -212,6 +245,7 @@ export class ShardStore {
     } catch (err) {
       throw new DiskFailedError(`${options.dir}: cannot open the index`, { cause: err });
     }
+    let extents: ExtentSet | undefined;
     try {
       const disk = index.get('meta', META_DISK_KEY);
       if (disk === undefined) {
@@ -219,26 +253,48 @@ export class ShardStore {
         // rather than serve an empty disk that should hold data.
         if ((await io.readdir(extentsDir)).length > 0)
           throw new DiskFailedError(`${options.dir}: the index is missing but extents exist`);
-        await index.commit([{ table: 'meta', key: META_DISK_KEY, value: Buffer.from(identity.diskUuid, 'utf8') }]);
+        await index.commit([
+          { table: 'meta', key: META_DISK_KEY, value: Buffer.from(identity.diskUuid, 'utf8') },
+          { table: 'meta', key: META_FORMAT_KEY, value: Buffer.from(INDEX_FORMAT, 'utf8') },
+          // The log starts at the beginning of the first extent.
+          {
+            table: 'meta',
+            key: META_APPLIED_KEY,
+            value: encodeReplayMark({ from: { extentId: 0, offset: 0 }, pending: [] }),
+          },
+        ]);
       } else if (Buffer.from(disk).toString('utf8') !== identity.diskUuid) {
         throw new DiskIdentityError(
           `${options.dir}: the index belongs to disk ${Buffer.from(disk).toString('utf8')}, not ${identity.diskUuid}`,
         );
       }
-      const { extents, report, sequence } = await recoverExtents(io, index, extentsDir, config.extentSizeBytes);
-      return new ShardStore(
+      const format = index.get('meta', META_FORMAT_KEY);
+      const formatName = format === undefined ? 'platter-shardstore/1' : Buffer.from(format).toString('utf8');
+      if (formatName !== INDEX_FORMAT)
+        throw new DiskIdentityError(
+          `${options.dir}: on-disk format ${formatName} is not ${INDEX_FORMAT}, which this engine reads`,
+        );
+      const staged = new StagedIndex(index);
+      const recovered = await recoverExtents(io, staged, extentsDir, config.extentSizeBytes);
+      extents = recovered.extents;
+      const store = new ShardStore(
         identity,
         io,
         index,
+        staged,
         extents,
         config,
-        report,
-        sequence,
+        recovered.report,
+        recovered.sequence,
         options.now ?? Date.now,
         hdd,
         options.dir,
       );
+      // Make what recovery rolled forward durable, and move the replay mark to the end of the log.
+      await store.flusher.flushNow();
+      return store;
     } catch (err) {
+      await extents?.closeAll();
       await index.close().catch(() => undefined);
       throw err;
     }
@@ -269,55 +325,79 @@ export class ShardStore {
         if (options.expectedLength !== undefined && options.expectedLength !== length) {
           throw new InvalidArgumentError(`data is ${length} bytes, expectedLength says ${options.expectedLength}`);
         }
-        const cur = this.lookup(shardId);
-        if (cur && 'corrupt' in cur) throw new CorruptionError(shardId, `index entry: ${cur.corrupt}`);
-        // Refuse early what the commit would refuse anyway, before writing bytes.
-        if (cur?.entry.state === 'live' && cur.entry.dataLength !== length) throw new ShardExistsError(shardId);
+        return this.locks.run(shardId, () => this.putLocked(shardId, data, length));
+      },
+    );
+  }
 
-        const blockSize = this.config.blockSizeBytes;
-        const headerLength = recordHeaderLength(Buffer.byteLength(shardId, 'utf8'), length, blockSize);
-        const sequence = this.sequence++;
-        const createdAt = this.now();
-        const headerOf = (crcs: number[]): Buffer =>
-          encodeRecordHeader({ shardId, blockSize, dataLength: length, sequence, createdAt, blockCrcs: crcs });
-        const res = await this.writeRecord(
-          headerLength + length,
-          async (file, offset) => {
-            if (data instanceof Uint8Array && length <= SINGLE_WRITE_MAX_BYTES)
-              return writeSmallRecord(file, offset, data, blockSize, headerOf);
-            const crcs = await writeRecordData(
+  private async putLocked(shardId: string, data: ShardSource, length: number): Promise<ShardInfo> {
+    const cur = this.lookup(shardId);
+    if (cur && 'corrupt' in cur) throw new CorruptionError(shardId, `index entry: ${cur.corrupt}`);
+    // Refuse early what the commit would refuse anyway, before writing bytes.
+    if (cur?.entry.state === 'live' && cur.entry.dataLength !== length) throw new ShardExistsError(shardId);
+
+    const blockSize = this.config.blockSizeBytes;
+    const headerLength = recordHeaderLength(Buffer.byteLength(shardId, 'utf8'), length, blockSize);
+    const createdAt = this.now();
+    const fields = { kind: 'put' as const, shardId, blockSize, dataLength: length, createdAt };
+    // A small buffer goes out in one write, header and all; anything else
+    // writes its prefix first, then its data as it comes, then the header.
+    const oneWrite = data instanceof Uint8Array && length <= SINGLE_WRITE_MAX_BYTES ? data : undefined;
+    let crcs = oneWrite ? blockCrcsOf(oneWrite, blockSize) : [];
+    let pooled: Buffer | undefined;
+    const res = await this.appendRecord(
+      headerLength + length,
+      false,
+      (extentId, offset, sequence) => {
+        if (!oneWrite) return encodeShardRecordPrefix({ ...fields, extentId, offset, sequence });
+        const buf = (pooled = this.recordBuffers.take(headerLength + length));
+        encodeShardRecordHeader({ ...fields, extentId, offset, sequence, blockCrcs: crcs }, buf);
+        buf.set(oneWrite, headerLength);
+        return buf.subarray(0, headerLength + length);
+      },
+      () => {
+        if (pooled) this.recordBuffers.give(pooled);
+      },
+      oneWrite
+        ? undefined
+        : async (file, slot) => {
+            crcs = await writeRecordData(
               file,
-              offset + headerLength,
+              slot.offset + headerLength,
               data,
               length,
               blockSize,
               this.poolFor(blockSize),
             );
-            const header = headerOf(crcs);
-            await file.write(header, 0, header.length, offset);
-            return crcs;
-          },
-          (extent, offset, crcs) => ({
-            kind: 'put',
-            shardId,
-            extent,
-            entry: {
-              state: 'live',
-              extentId: extent.id,
-              recordOffset: offset,
-              headerLength,
-              blockSize,
-              dataLength: length,
-              sequence,
-              time: createdAt,
+            const header = encodeShardRecordHeader({
+              ...fields,
+              extentId: slot.extent.id,
+              offset: slot.offset,
+              sequence: slot.sequence,
               blockCrcs: crcs,
-            },
-          }),
-        );
-        if (res.kind !== 'put') throw new Error('unexpected commit result');
-        return infoOf(shardId, res.entry);
-      },
+            });
+            await file.write(header, 0, header.length, slot.offset);
+          },
+      (slot, record) => ({
+        kind: 'put',
+        shardId,
+        record,
+        slot,
+        entry: {
+          state: 'live',
+          extentId: slot.extent.id,
+          recordOffset: slot.offset,
+          headerLength,
+          blockSize,
+          dataLength: length,
+          sequence: slot.sequence,
+          time: createdAt,
+          blockCrcs: crcs,
+        },
+      }),
     );
+    if (res.kind !== 'put') throw new Error('unexpected commit result');
+    return infoOf(shardId, res.entry);
   }
 
   /** Bytes [offset, offset+length) of a shard (default: all), every block verified. */
@@ -370,11 +450,25 @@ export class ShardStore {
     });
   }
 
-  /** Tombstones a live shard; durable when it resolves. */
+  /** Tombstones a live shard (a delete record in the log); durable when it resolves. */
   delete(shardId: string): Promise<void> {
     return this.run('delete', true, undefined, async () => {
       validateShardId(shardId);
-      await this.committer.submit({ kind: 'delete', shardId, time: this.now() });
+      await this.locks.run(shardId, async () => {
+        const cur = this.lookup(shardId);
+        // Nothing to delete: refused without writing (the commit would refuse it too).
+        if (!cur || ('entry' in cur && cur.entry.state !== 'live')) throw new ShardNotFoundError(shardId);
+        const time = this.now();
+        await this.appendRecord(
+          deleteRecordLength(Buffer.byteLength(shardId, 'utf8')),
+          // A delete frees space: it may use the reserve, so that a full disk can still be emptied.
+          true,
+          (extentId, offset, sequence) => encodeDeleteRecord({ extentId, offset, sequence, shardId, deletedAt: time }),
+          undefined,
+          undefined,
+          (slot, record) => ({ kind: 'delete', shardId, time, sequence: slot.sequence, record, slot }),
+        );
+      });
     });
   }
 
@@ -407,7 +501,7 @@ export class ShardStore {
         return { checked: 1, damaged: d ? [d] : [] };
       }
       const limit = this.pageLimit(options.limit);
-      const ids: Array<[string, NonNullable<ReturnType<typeof lookupEntry>>]> = [];
+      const ids: Array<[string, NonNullable<LookedUp>]> = [];
       const next = this.scan(options.after, limit, (shardId, found) => {
         if ('entry' in found && found.entry.state !== 'live') return false;
         ids.push([shardId, found]);
@@ -429,7 +523,7 @@ export class ShardStore {
       const report = await compactExtents(
         {
           extents: this.extents,
-          index: this.index,
+          index: this.staged,
           copyRecord: (shardId, entry, from) => this.copyRecord(shardId, entry, from),
           dropExtent: async (extent) => {
             await this.committer.submit({ kind: 'drop-extent', extent });
@@ -470,6 +564,7 @@ export class ShardStore {
       extentCount: all.length,
       liveShards,
       groupCommit: { batches: this.committer.batches, requests: this.committer.requests },
+      index: { commits: this.flusher.commits, stagedKeys: this.staged.size },
       compaction: { ...this.compactionTotals },
       recovery: this.recovery,
       ops: this.opStats.snapshot(),
@@ -484,6 +579,8 @@ export class ShardStore {
       await Promise.allSettled([...this.inflight]);
       await this.committer.drain();
       await Promise.allSettled([...this.retiring]);
+      // What fails to commit here is in the log: the next open replays it.
+      await this.flusher.close().catch(() => undefined);
       await this.extents.closeAll();
       await this.index.close();
     })();
@@ -515,13 +612,17 @@ export class ShardStore {
   }
 
   private fail(reason: string, cause: unknown): DiskFailedError {
-    this.failure ??= new DiskFailedError(`disk failed: ${reason}`, { cause });
+    if (!this.failure) {
+      this.failure = new DiskFailedError(`disk failed: ${reason}`, { cause });
+      this.extents.frozen = true;
+      void this.flusher.fence();
+    }
     return new DiskFailedError(this.failure.message, { cause });
   }
 
-  private lookup(shardId: string): ReturnType<typeof lookupEntry> {
+  private lookup(shardId: string): LookedUp {
     try {
-      return lookupEntry(this.index, shardId);
+      return lookupEntry(this.staged, shardId);
     } catch (err) {
       throw new DiskIoError('index read failed', { cause: err });
     }
@@ -553,7 +654,7 @@ export class ShardStore {
     return { offset, length };
   }
 
-  private async fileOf(extent: Extent): Promise<import('./io/disk-io.js').IoFile> {
+  private async fileOf(extent: Extent): Promise<IoFile> {
     try {
       return await this.extents.fileOf(extent);
     } catch (err) {
@@ -585,13 +686,13 @@ export class ShardStore {
   private scan(
     after: string | undefined,
     limit: number,
-    take: (shardId: string, found: NonNullable<ReturnType<typeof lookupEntry>>) => boolean,
+    take: (shardId: string, found: NonNullable<LookedUp>) => boolean,
   ): string | undefined {
     let cursor = after;
     let taken = 0;
     for (;;) {
       const want = limit - taken;
-      const rows = this.index.range('shards', cursor === undefined ? { limit: want } : { after: cursor, limit: want });
+      const rows = this.staged.range('shards', cursor === undefined ? { limit: want } : { after: cursor, limit: want });
       for (const [key] of rows) {
         cursor = key;
         const found = this.lookup(key);
@@ -609,10 +710,7 @@ export class ShardStore {
     return l;
   }
 
-  private async verifyOne(
-    shardId: string,
-    found: NonNullable<ReturnType<typeof lookupEntry>>,
-  ): Promise<DamagedShard | undefined> {
+  private async verifyOne(shardId: string, found: NonNullable<LookedUp>): Promise<DamagedShard | undefined> {
     if ('corrupt' in found) return { shardId, kind: 'index', blocks: [], detail: found.corrupt };
     let located: { entry: ShardEntry; extent: Extent };
     try {
@@ -639,38 +737,59 @@ export class ShardStore {
   }
 
   /**
-   * The shared write path of put and compaction: check space, reserve, write,
-   * then wait for the group commit. A write error other than a full disk
-   * fails the disk; the reserved bytes become dead space either way.
+   * The shared write path of put, delete and compaction: check space, reserve
+   * at the end of the log (which starts `first`, the record's first write),
+   * write the rest, then wait for the group commit. A write error other than
+   * a full disk fails the disk; the reserved bytes become dead space either way.
    */
-  private async writeRecord(
+  private async appendRecord(
     recordLength: number,
-    write: (file: import('./io/disk-io.js').IoFile, offset: number) => Promise<number[]>,
-    request: (extent: Extent, offset: number, crcs: number[]) => CommitRequest,
+    mayUseReserve: boolean,
+    first: (extentId: number, offset: number, sequence: number) => Buffer,
+    /** Called once the first write is over (its buffer may be reused). */
+    firstDone: (() => void) | undefined,
+    rest: ((file: IoFile, slot: Reservation) => Promise<void>) | undefined,
+    request: (slot: Reservation, record: { extent: Extent; offset: number; length: number }) => CommitRequest,
   ): Promise<CommitResult> {
+    if (this.flusher.full) {
+      // The index had no room for what is staged: try again now (space may be back), refuse if still full.
+      try {
+        await this.flusher.flushNow();
+      } catch (err) {
+        if (err instanceof DiskFullError) throw new DiskFullError(err.message, { cause: err });
+        throw err;
+      }
+    }
     try {
-      await this.space.ensure(recordLength);
+      await this.space.ensure(recordLength, mayUseReserve);
     } catch (err) {
       if (err instanceof ShardStoreError) throw err;
       throw new DiskIoError('cannot read free space', { cause: err });
     }
-    let reserved: { extent: Extent; offset: number };
+    let slot: Reservation;
     try {
-      reserved = await this.extents.reserve(recordLength);
+      slot = await this.extents.reserve(recordLength, () => this.sequence++, first);
     } catch (err) {
       throw this.writeFailure(err, 'creating an extent failed');
     }
-    const { extent, offset } = reserved;
     try {
-      let crcs: number[];
       try {
-        crcs = await write(await this.extents.fileOf(extent), offset);
+        try {
+          await slot.first;
+        } finally {
+          firstDone?.();
+        }
+        if (rest) await rest(await this.extents.fileOf(slot.extent), slot);
       } catch (err) {
         throw this.writeFailure(err, 'extent write failed');
       }
-      return await this.committer.submit(request(extent, offset, crcs));
+      return await this.committer.submit(
+        request(slot, { extent: slot.extent, offset: slot.offset, length: recordLength }),
+      );
     } finally {
-      extent.inflight--;
+      // Staged with its batch by now, or given up: either way no longer pending.
+      this.extents.settle(slot);
+      slot.extent.inflight--;
     }
   }
 
@@ -681,47 +800,75 @@ export class ShardStore {
     return this.fail(reason, err);
   }
 
-  private async copyRecord(shardId: string, entry: ShardEntry, from: Extent): Promise<boolean> {
-    this.checkUsable(true);
-    const recordLength = entry.headerLength + entry.dataLength;
-    from.pins++;
-    try {
-      const source = readRangeChunks(await this.fileOf(from), shardId, entry, 0, entry.dataLength);
-      const res = await this.writeRecord(
-        recordLength,
-        async (file, offset) => {
-          const crcs = await writeRecordData(
-            file,
-            offset + entry.headerLength,
-            source,
-            entry.dataLength,
-            entry.blockSize,
-            this.poolFor(entry.blockSize),
-          );
-          const header = encodeRecordHeader({
+  /** Copies a live record out of `from` (a move record); false when the shard changed meanwhile. */
+  private copyRecord(shardId: string, entry: ShardEntry, from: Extent): Promise<boolean> {
+    return this.locks.run(shardId, async () => {
+      this.checkUsable(true);
+      const cur = this.lookup(shardId);
+      if (
+        !cur ||
+        !('entry' in cur) ||
+        cur.entry.state !== 'live' ||
+        cur.entry.extentId !== from.id ||
+        cur.entry.recordOffset !== entry.recordOffset
+      )
+        return false;
+      const movedFrom: RecordPlace = { extentId: from.id, offset: entry.recordOffset };
+      const fields = {
+        kind: 'move' as const,
+        shardId,
+        blockSize: entry.blockSize,
+        dataLength: entry.dataLength,
+        createdAt: entry.time,
+        movedFrom,
+      };
+      let crcs: number[] = [];
+      from.pins++;
+      try {
+        const source = readRangeChunks(await this.fileOf(from), shardId, entry, 0, entry.dataLength);
+        const res = await this.appendRecord(
+          entry.headerLength + entry.dataLength,
+          false,
+          (extentId, offset, sequence) => encodeShardRecordPrefix({ ...fields, extentId, offset, sequence }),
+          undefined,
+          async (file, slot) => {
+            crcs = await writeRecordData(
+              file,
+              slot.offset + entry.headerLength,
+              source,
+              entry.dataLength,
+              entry.blockSize,
+              this.poolFor(entry.blockSize),
+            );
+            const header = encodeShardRecordHeader({
+              ...fields,
+              extentId: slot.extent.id,
+              offset: slot.offset,
+              sequence: slot.sequence,
+              blockCrcs: crcs,
+            });
+            await file.write(header, 0, header.length, slot.offset);
+          },
+          (slot, record) => ({
+            kind: 'move',
             shardId,
-            blockSize: entry.blockSize,
-            dataLength: entry.dataLength,
-            sequence: entry.sequence,
-            createdAt: entry.time,
-            blockCrcs: crcs,
-          });
-          await file.write(header, 0, header.length, offset);
-          return crcs;
-        },
-        (extent, offset) => ({
-          kind: 'move',
-          shardId,
-          fromExtentId: from.id,
-          fromOffset: entry.recordOffset,
-          extent,
-          entry: { ...entry, extentId: extent.id, recordOffset: offset },
-        }),
-      );
-      return res.kind === 'move' && res.applied;
-    } finally {
-      from.unpin();
-    }
+            from: movedFrom,
+            record,
+            slot,
+            entry: {
+              ...entry,
+              extentId: slot.extent.id,
+              recordOffset: slot.offset,
+              sequence: slot.sequence,
+              blockCrcs: crcs,
+            },
+          }),
+        );
+        return res.kind === 'move' && res.applied;
+      } finally {
+        from.unpin();
+      }
+    });
   }
 
   private retire(extent: Extent): void {

@@ -25,3 +25,26 @@ export function etcdEndpoints(): string[] {
   }
   throw new Error('no cluster found: set ETCD_ENDPOINTS or run `npm start` first');
 }
+
+/** One KEY=value line of the nearest .platter/cluster.env (searched upwards from the cwd), if any. */
+function clusterEnvFileValue(name: string): string | undefined {
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, '.platter', 'cluster.env');
+    if (fs.existsSync(file)) {
+      const line = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${name}=`));
+      return line?.slice(name.length + 1).trim() || undefined;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Where the cluster's Redis is: REDIS_URL from the environment, else from
+ * .platter/cluster.env; undefined when neither says (heat is then unknown).
+ */
+export function redisUrl(): string | undefined {
+  return process.env.REDIS_URL || clusterEnvFileValue('REDIS_URL');
+}

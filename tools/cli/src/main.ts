@@ -1,20 +1,25 @@
 // `npx platter <command>`: the operator's view of a running cluster.
 import { runBootstrap } from './bootstrap.js';
+import { runDisks } from './disks.js';
 import { runStatus } from './status.js';
 
 const USAGE = `usage: platter <command> [options]
 
 commands:
   status [--json]   every member by role, with address, labels and health
+  disks [--json]    every disk: node, failure domain, state, live or not, fill and heat
   bootstrap         create the cluster config and root key in etcd if absent
 
-The cluster is found through ETCD_ENDPOINTS, else .platter/cluster.env.`;
+The cluster is found through ETCD_ENDPOINTS (and REDIS_URL for heat), else .platter/cluster.env.`;
 
 const [command, ...args] = process.argv.slice(2);
 try {
   switch (command) {
     case 'status':
       process.exitCode = await runStatus(args);
+      break;
+    case 'disks':
+      process.exitCode = await runDisks(args);
       break;
     case 'bootstrap':
       process.exitCode = await runBootstrap();

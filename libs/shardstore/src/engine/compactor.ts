@@ -1,15 +1,18 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { ShardStoreError } from '../errors.js';
 import { locationRange, parseLocationKey, type ShardEntry } from '../format/index-entry.js';
-import type { IndexStore } from '../index/index-store.js';
+import type { IndexReader } from '../index/staged-index.js';
 import { lookupEntry, recordLengthOf } from './commit-batch.js';
 import type { Extent, ExtentSet } from './extent-set.js';
 
 // Compaction copies the live records of a mostly-dead sealed extent to the
 // active extent, one record at a time through the ordinary write path and
-// group commit (so foreground writes interleave), then removes the extent from
-// the index in one commit and deletes its file once no reader holds it.
-// Nothing is deleted before its copy is durable and indexed.
+// group commit (so foreground writes interleave) as move records, then
+// removes the extent from the index in one commit — made durable in the index
+// itself before anything else happens, with every change decided before it —
+// and deletes its file once no reader holds it. Nothing is deleted before its
+// copy is durable, and no extent is deleted while the log replay could still
+// need it.
 
 /** Location entries read from the index per step. */
 const LOCATION_PAGE = 256;
@@ -32,7 +35,8 @@ export interface CompactionReport {
 
 export interface CompactionHost {
   readonly extents: ExtentSet;
-  readonly index: IndexStore;
+  /** The index as readers see it (staged changes included). */
+  readonly index: IndexReader;
   /** Copies one live record out of `from`; false when the shard changed meanwhile. */
   copyRecord(shardId: string, entry: ShardEntry, from: Extent): Promise<boolean>;
   /** Commits the removal of `extent` from the index; the file goes after. */
@@ -42,7 +46,7 @@ export interface CompactionHost {
 export function compactionCandidates(extents: ExtentSet, liveRatio: number): Extent[] {
   return extents
     .all()
-    .filter((e) => e.meta.sealed && !e.lost && !e.removed && e !== extents.active && e.inflight === 0)
+    .filter((e) => e.meta.sealed && !e.lost && !e.removed && !e.dropped && e !== extents.active && e.inflight === 0)
     .filter((e) => e.meta.committedEnd === 0 || e.meta.liveBytes / e.meta.committedEnd < liveRatio)
     .sort(
       (a, b) =>

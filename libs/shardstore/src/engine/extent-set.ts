@@ -1,7 +1,15 @@
 import * as path from 'node:path';
+import { DiskFailedError, isNoSpace } from '../errors.js';
 import type { ExtentMeta } from '../format/index-entry.js';
 import { extentKey } from '../format/index-entry.js';
+import type { RecordPlace } from '../format/record-header.js';
+import type { ReplayMark } from '../format/replay-mark.js';
 import type { DiskIo, IoFile } from '../io/disk-io.js';
+import { SizedBufferPool } from './buffer-pool.js';
+import { WriteCoalescer } from './write-coalescer.js';
+
+/** Idle coalescing buffers kept per size class. */
+const COALESCE_POOL_RETAIN_BYTES = 4 * 2 ** 20;
 
 export const EXTENT_FILE_SUFFIX = '.ext';
 
@@ -27,8 +35,19 @@ export class Extent {
   removed = false;
   /** The index knows the extent but its file was gone at open. */
   lost = false;
-  /** `meta` has changes (sealed flag, new extent) the index does not have yet. */
+  /** `meta` has changes (accounting, sealed flag, new extent) the index does not have yet. */
   dirty = false;
+  /** Its removal is decided: the flusher must not write its metadata back. */
+  dropped = false;
+  /** First writes (record prefixes) in flight: a log sync of this extent waits for them. */
+  readonly firstWrites = new Set<Promise<void>>();
+  coalescer: WriteCoalescer | undefined;
+  /**
+   * Offset of the first reservation whose first write failed (no space): a
+   * recovery scan stops there, so records after it are reachable only
+   * through the index and are acknowledged only once it holds them.
+   */
+  chainBreak: number | undefined;
   private unpinned: Array<() => void> = [];
 
   constructor(
@@ -54,11 +73,34 @@ export class Extent {
   }
 }
 
+/**
+ * Space for one record at the end of the log. Open until its request is
+ * staged in the index overlay or given up; open reservations are what the
+ * replay mark lists as pending.
+ */
+export class Reservation {
+  settled = false;
+  /** The record's first write (its prefix, or all of a small record): reachable by a scan once done. */
+  first: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly extent: Extent,
+    readonly offset: number,
+    readonly length: number,
+    readonly sequence: number,
+  ) {}
+}
+
 /** The extents of one disk: which one takes appends, lazy file handles, rollover, removal. */
 export class ExtentSet {
   private readonly extents = new Map<number, Extent>();
   active: Extent | undefined;
   private rolling: Promise<void> | undefined;
+  private rollingId: number | undefined;
+  private readonly open = new Set<Reservation>();
+  private readonly coalesceBuffers = new SizedBufferPool(COALESCE_POOL_RETAIN_BYTES);
+  /** Set when the disk failed: no more reservations (see IndexFlusher.fence). */
+  frozen = false;
 
   constructor(
     private readonly io: DiskIo,
@@ -93,28 +135,85 @@ export class ExtentSet {
   }
 
   /**
-   * Reserves `length` bytes at the end of the active extent, rolling over to a
-   * new extent when it would pass the size cap. A record larger than the cap
-   * gets a fresh extent to itself.
+   * Reserves `length` bytes at the end of the log — the active extent, rolling
+   * over to a new one when it would pass the size cap (a record larger than
+   * the cap gets a fresh extent to itself) — gives the record the next
+   * sequence number, and starts writing `first(extentId, offset, sequence)`
+   * there before returning: a batch syncing this extent later waits for that
+   * write, so every record before an acknowledged one is reachable by a scan.
    */
-  async reserve(length: number): Promise<{ extent: Extent; offset: number }> {
+  async reserve(
+    length: number,
+    nextSequence: () => number,
+    first: (extentId: number, offset: number, sequence: number) => Buffer,
+  ): Promise<Reservation> {
     for (;;) {
       if (this.rolling) {
         await this.rolling;
         continue;
       }
+      // Checked in the same turn as the reservation: nothing is appended after the disk failed.
+      if (this.frozen) throw new DiskFailedError();
       const a = this.active;
-      if (a && !(a.reservedEnd > 0 && a.reservedEnd + length > this.extentSizeBytes)) {
+      if (a && !a.meta.sealed && !(a.reservedEnd > 0 && a.reservedEnd + length > this.extentSizeBytes)) {
         const offset = a.reservedEnd;
+        const sequence = nextSequence();
+        const bytes = first(a.id, offset, sequence);
         a.reservedEnd += length;
         a.inflight++;
-        return { extent: a, offset };
+        const r = new Reservation(a, offset, length, sequence);
+        this.open.add(r);
+        r.first = this.writeFirst(a, bytes, offset);
+        return r;
       }
       this.rolling = this.roll().finally(() => {
         this.rolling = undefined;
+        this.rollingId = undefined;
       });
       await this.rolling;
     }
+  }
+
+  private writeFirst(e: Extent, bytes: Buffer, offset: number): Promise<void> {
+    e.coalescer ??= new WriteCoalescer(() => this.fileOf(e), this.coalesceBuffers);
+    const p = e.coalescer.write(bytes, offset).catch((err: unknown) => {
+      if (isNoSpace(err)) {
+        e.chainBreak = Math.min(e.chainBreak ?? offset, offset);
+        // Nothing more goes here: the next reservation rolls over.
+        if (!e.meta.sealed) {
+          e.meta = { ...e.meta, sealed: true };
+          e.dirty = true;
+        }
+      }
+      throw err;
+    });
+    e.firstWrites.add(p);
+    const done = (): void => {
+      e.firstWrites.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  /** The reservation's request is staged (or given up): it is no longer pending for recovery. */
+  settle(r: Reservation): void {
+    if (r.settled) return;
+    r.settled = true;
+    this.open.delete(r);
+  }
+
+  /** Where the next record will go: the end of the log. */
+  appendPosition(): RecordPlace {
+    if (this.active) return { extentId: this.active.id, offset: this.active.reservedEnd };
+    return { extentId: this.rollingId ?? this.nextId, offset: 0 };
+  }
+
+  /** Where recovery must replay from if the index were committed now (see format/replay-mark.ts). */
+  replayMark(): ReplayMark {
+    return {
+      from: this.appendPosition(),
+      pending: [...this.open].map((r) => ({ extentId: r.extent.id, offset: r.offset })),
+    };
   }
 
   /** Pins an extent for reading; undefined when it is gone. Synchronous on purpose (see ShardStore.get). */
@@ -127,6 +226,7 @@ export class ExtentSet {
 
   private async roll(): Promise<void> {
     const id = this.nextId++;
+    this.rollingId = id;
     const file = path.join(this.dir, extentFileName(id));
     const handle = await this.io.open(file, 'create');
     try {
@@ -140,7 +240,7 @@ export class ExtentSet {
     extent.file = handle;
     extent.dirty = true;
     const old = this.active;
-    if (old) {
+    if (old && !old.meta.sealed) {
       old.meta = { ...old.meta, sealed: true };
       old.dirty = true;
     }

@@ -27,23 +27,6 @@ export function blockCrcsOf(data: Uint8Array, blockSize: number): number[] {
   return crcs;
 }
 
-/** Writes a whole small record (header, then data) from a buffer in one I/O. */
-export async function writeSmallRecord(
-  file: IoFile,
-  position: number,
-  data: Uint8Array,
-  blockSize: number,
-  header: (crcs: number[]) => Buffer,
-): Promise<number[]> {
-  const crcs = blockCrcsOf(data, blockSize);
-  const h = header(crcs);
-  const buf = Buffer.allocUnsafe(h.length + data.byteLength);
-  h.copy(buf, 0);
-  buf.set(data, h.length);
-  await file.write(buf, 0, buf.length, position);
-  return crcs;
-}
-
 /**
  * Writes `length` bytes from `source` at `position` and returns the block
  * CRCs. A buffer is written in one call; a stream is cut into blocks (copied

@@ -18,11 +18,13 @@ export class SpaceGuard {
     private readonly reserveBytes: number,
   ) {}
 
-  async ensure(bytes: number): Promise<void> {
-    if (performance.now() - this.readAt > FREE_SPACE_TTL_MS || this.available() < bytes) await this.refresh();
-    if (this.available() < bytes) {
+  /** Refuses `bytes` with DiskFullError unless they fit above the reserve (or at all, with `mayUseReserve`). */
+  async ensure(bytes: number, mayUseReserve = false): Promise<void> {
+    const reserve = mayUseReserve ? 0 : this.reserveBytes;
+    if (performance.now() - this.readAt > FREE_SPACE_TTL_MS || this.available(reserve) < bytes) await this.refresh();
+    if (this.available(reserve) < bytes) {
       throw new DiskFullError(
-        `disk is full: ${bytes} bytes needed, ${Math.max(0, this.available())} available above the ${this.reserveBytes}-byte reserve`,
+        `disk is full: ${bytes} bytes needed, ${Math.max(0, this.available(reserve))} available above the ${reserve}-byte reserve`,
       );
     }
     this.grantedSinceRead += bytes;
@@ -33,8 +35,8 @@ export class SpaceGuard {
     return this.free;
   }
 
-  private available(): number {
-    return this.free - this.grantedSinceRead - this.reserveBytes;
+  private available(reserve: number): number {
+    return this.free - this.grantedSinceRead - reserve;
   }
 
   private async refresh(): Promise<void> {

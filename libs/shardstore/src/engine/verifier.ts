@@ -59,9 +59,15 @@ export async function verifyRecord(
 
 function headerProblem(bytes: Buffer, shardId: string, entry: ShardEntry): string | undefined {
   try {
-    const h = decodeRecordHeader(bytes);
+    const h = decodeRecordHeader(bytes, { extentId: entry.extentId, offset: entry.recordOffset });
+    if (h.kind === 'delete') return 'a delete record where the index expects the shard';
     if (h.shardId !== shardId) return 'record header names another shard';
-    if (h.dataLength !== entry.dataLength || h.blockSize !== entry.blockSize || h.headerLength !== entry.headerLength)
+    if (
+      h.dataLength !== entry.dataLength ||
+      h.blockSize !== entry.blockSize ||
+      h.headerLength !== entry.headerLength ||
+      h.sequence !== entry.sequence
+    )
       return 'record header disagrees with the index';
     if (h.blockCrcs.some((c, i) => c !== entry.blockCrcs[i])) return 'record header block CRCs disagree with the index';
     return undefined;

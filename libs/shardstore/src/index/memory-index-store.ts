@@ -58,6 +58,11 @@ export class MemoryIndexDisk {
     this.current?.replaceVisible(table, bin, copy);
   }
 
+  /** Bytes the durable tables hold (keys and values), as the capacity check counts them. */
+  usedBytes(): number {
+    return sizeOf(this.durable);
+  }
+
   keys(table: IndexTable): string[] {
     return [...this.durable.get(table)!.keys()].sort().map(fromBin);
   }

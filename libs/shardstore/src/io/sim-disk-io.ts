@@ -51,8 +51,15 @@ class SimNode {
 export interface SimDiskOptions {
   /** Total bytes all files may hold; writes past it fail with ENOSPC after writing what fits. */
   capacityBytes?: number;
-  /** Seed for the choice of surviving unsynced writes in a torn crash. */
+  /** Seed for the choice of surviving unsynced writes in a torn crash, and for completion order. */
   seed?: number;
+  /**
+   * Each operation completes after 1..this many event-loop turns (default 1:
+   * in issue order). More lets a later write finish before an earlier one, as
+   * concurrent I/O on a thread pool does, and an fsync cover only the writes
+   * already finished.
+   */
+  maxOpTurns?: number;
 }
 
 export interface FailNextOptions {
@@ -71,6 +78,8 @@ export class SimDiskIo implements DiskIo {
   private generation = 0;
   private fault: { ops: Set<IoOpKind> | undefined; code: string } | undefined;
   private rng: number;
+  private turnRng: number;
+  private readonly maxOpTurns: number;
   capacityBytes: number;
   /** Counts operations by kind; tests use it to aim faults. */
   readonly opCounts = new Map<IoOpKind, number>();
@@ -78,6 +87,8 @@ export class SimDiskIo implements DiskIo {
   constructor(options: SimDiskOptions = {}) {
     this.capacityBytes = options.capacityBytes ?? Number.MAX_SAFE_INTEGER;
     this.rng = (options.seed ?? 1) >>> 0 || 1;
+    this.turnRng = ((options.seed ?? 1) * 2654435761) >>> 0 || 1;
+    this.maxOpTurns = Math.max(1, Math.floor(options.maxOpTurns ?? 1));
   }
 
   /** Arms a one-shot fault for the next matching operation. */
@@ -274,7 +285,8 @@ export class SimDiskIo implements DiskIo {
   /** Counts the operation, yields to the event loop, and throws an armed fault. */
   async op(kind: IoOpKind, generation?: number): Promise<void> {
     this.opCounts.set(kind, (this.opCounts.get(kind) ?? 0) + 1);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    const turns = this.maxOpTurns === 1 ? 1 : 1 + Math.floor(this.nextTurnRandom() * this.maxOpTurns);
+    for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
     if (generation !== undefined && generation !== this.generation) throw ioError('EIO', 'handle from before a crash');
     const fault = this.fault;
     if (fault && (!fault.ops || fault.ops.has(kind))) {
@@ -288,6 +300,15 @@ export class SimDiskIo implements DiskIo {
     const free = this.capacityBytes - this.usedBytes();
     if (growth <= free) return length;
     return Math.max(0, node.current.length + free - position);
+  }
+
+  private nextTurnRandom(): number {
+    let x = this.turnRng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.turnRng = x >>> 0 || 1;
+    return this.turnRng / 2 ** 32;
   }
 
   private random(): number {

@@ -5,8 +5,13 @@
 //   3. 4 KiB puts from 32 concurrent writers (group commit) vs a raw
 //      write + fdatasync per 4 KiB (one writer), plus the engine with
 //      group commit turned off (maxBatch 1) and raw with 32 concurrent
-//      fsyncers. `ratio` is against raw; the engine pays two durable syncs
-//      per batch (extent, then LMDB), raw one per write.
+//      fsyncers. `ratio` is against raw (one writer); the engine pays one
+//      durable sync per batch (the extent, its redo log; LMDB catches up
+//      every 100 ms off the acknowledgement path), raw one per write.
+//   4. the same sequential puts and gets through the gRPC StorageService
+//      (libs/storage) over loopback, server in this process (so client and
+//      server share the machine's cores), each as a fraction of the engine
+//      alone: what the RPC layer costs on the data path.
 // Targets: puts ≥ 80% of raw, gets ≥ 90% of raw, small puts ≥ 10× raw.
 // Args: --dir <path> (default: the OS temp dir) --mib <per round, default 512>
 //       --rounds <default 3> --seconds <per small-put case, default 4>
@@ -14,7 +19,11 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { storageV1 } from '@platter/proto';
+import { createRpcClient, createRpcServer } from '@platter/rpc';
 import { ShardStore } from '@platter/shardstore';
+import { createStorageService, DiskSet, FixedDiskStates } from '@platter/storage';
+import { createLogger, createMetricsRegistry } from '@platter/telemetry';
 
 const MiB = 2 ** 20;
 /** Shard size of the sequential cases: an 8 MiB shard is 8 blocks of the default 1 MiB. */
@@ -176,14 +185,86 @@ async function rawSmall(file: string, writers: number, seconds: number): Promise
   return perSecond;
 }
 
+/** A shard id as the contract wants it (32 lowercase hex), unique per round. */
+const grpcShardId = (round: number, i: number): string =>
+  `${round.toString(16).padStart(8, '0')}${i.toString(16).padStart(24, '0')}`;
+
+/**
+ * Sequential puts then gets of the same shards as the engine cases, through
+ * a real StorageService over loopback gRPC (in this process, real grpc-js on
+ * both ends, 1 MiB data messages), on a fresh store in `dir`.
+ */
+async function grpcRound(
+  dir: string,
+  round: number,
+  totalBytes: number,
+  chunks: Buffer[],
+): Promise<{ putMBps: number; getMBps: number; cold: boolean }> {
+  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const disks = await DiskSet.open([{ id: 'bench-d1', path: dir }], {
+    clusterId: 'bench',
+    blockSizeBytes: MiB,
+    logger,
+    storeOptions: { reserveFreeBytes: 0 },
+  });
+  const server = createRpcServer({ logger, registry: createMetricsRegistry({ service: 'bench' }) });
+  let address = '';
+  server.add(
+    storageV1.StorageService,
+    createStorageService({
+      disks,
+      states: new FixedDiskStates(),
+      node: { nodeId: 'bench', address: () => address, failureDomain: {} },
+      blockSizeBytes: MiB,
+      logger,
+    }),
+  );
+  address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
+  const client = createRpcClient(storageV1.StorageService, address, { defaultTimeoutMs: 600_000 });
+  try {
+    const count = Math.ceil(totalBytes / SHARD_BYTES);
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const header = {
+        diskId: 'bench-d1',
+        shardId: grpcShardId(round, i),
+        totalLength: BigInt(SHARD_BYTES),
+        blockSize: MiB,
+      };
+      await client.putShard(
+        (async function* () {
+          yield { payload: { case: 'header' as const, value: header } };
+          for (const c of chunks) yield { payload: { case: 'data' as const, value: c } };
+        })(),
+      );
+    }
+    const putS = (performance.now() - t0) / 1000;
+    const cold = await dropCaches();
+    let bytes = 0;
+    const t1 = performance.now();
+    for (let i = 0; i < count; i++) {
+      for await (const m of client.getShard({ diskId: 'bench-d1', shardId: grpcShardId(round, i) }))
+        bytes += m.data.byteLength;
+    }
+    const getS = (performance.now() - t1) / 1000;
+    if (bytes !== count * SHARD_BYTES)
+      throw new Error(`gRPC gets returned ${bytes} bytes, expected ${count * SHARD_BYTES}`);
+    return { putMBps: (count * SHARD_BYTES) / 1e6 / putS, getMBps: bytes / 1e6 / getS, cold };
+  } finally {
+    client.close();
+    await server.shutdown(1_000);
+    await disks.close();
+  }
+}
+
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const a = parseArgs(args);
   const base = await fs.mkdtemp(path.join(a.dir, 'platter-bench-shardstore-'));
   try {
     const totalBytes = a.mib * MiB;
     const chunks = Array.from({ length: SHARD_BYTES / MiB }, () => randomBytes(MiB));
-    const put = { engine: [] as number[], raw: [] as number[] };
-    const get = { engine: [] as number[], raw: [] as number[] };
+    const put = { engine: [] as number[], raw: [] as number[], grpc: [] as number[] };
+    const get = { engine: [] as number[], raw: [] as number[], grpc: [] as number[] };
     let cold = true;
     for (let r = 0; r < a.rounds; r++) {
       const storeDir = path.join(base, `store-${r}`);
@@ -199,6 +280,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       get.raw.push(await rawGet(rawFile));
       await fs.rm(storeDir, { recursive: true, force: true });
       await fs.rm(rawFile, { force: true });
+      const grpcDir = path.join(base, `grpc-${r}`);
+      await syncAll();
+      const g = await grpcRound(grpcDir, r, totalBytes, chunks);
+      put.grpc.push(g.putMBps);
+      get.grpc.push(g.getMBps);
+      cold = g.cold && cold;
+      await fs.rm(grpcDir, { recursive: true, force: true });
     }
 
     await syncAll();
@@ -214,6 +302,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const putRatio = median(put.engine) / median(put.raw);
     const getRatio = median(get.engine) / median(get.raw);
     const smallRatio = engine32.perSecond / rawSerial;
+    const grpcPutRatio = median(put.grpc) / median(put.engine);
+    const grpcGetRatio = median(get.grpc) / median(get.engine);
     return {
       dir: a.dir,
       sameDiskForBoth: true,
@@ -235,6 +325,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         ratio: round(getRatio, 2),
         target: 0.9,
         met: getRatio >= 0.9,
+      },
+      grpc: {
+        server: 'in-process StorageService over loopback gRPC (client and server share the cores)',
+        // Fresh-memory page faults dominate gRPC bulk transfer here (STACK.md, pitfall 12): say how malloc was tuned.
+        glibcTunables: process.env.GLIBC_TUNABLES ?? null,
+        shardMiB: SHARD_BYTES / MiB,
+        chunkMiB: 1,
+        grpc_put_mb_s: round(median(put.grpc)),
+        grpc_put_ratio_vs_engine: round(grpcPutRatio, 2),
+        grpc_get_mb_s: round(median(get.grpc)),
+        grpc_get_ratio_vs_engine: round(grpcGetRatio, 2),
       },
       smallPut: {
         bytes: SMALL_BYTES,

@@ -1,0 +1,682 @@
+import {
+  Allocator,
+  ByteRateLimiter,
+  createRng,
+  FleetView,
+  PlacementError,
+  RebalancePlanner,
+  syntheticFleet,
+  type DiskSnapshot,
+  type FleetShape,
+  type MoveCandidate,
+  type RebalanceReason,
+  type Rng,
+  type ScoreWeights,
+} from '@platter/placement';
+import { distribution, overMean } from './distribution.js';
+import { HeatModel } from './heat-model.js';
+import { ShardTable } from './shard-table.js';
+import { Workload, type WorkloadOptions } from './workload.js';
+
+export const STRATEGIES = ['random', 'p2c', 'p2c-rebalance'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+export const SCENARIOS = ['steady', 'new-rack', 'zone-drain'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+const SECONDS_PER_YEAR = 365.25 * 86_400;
+/** A hard disk saturates around 120 random IOPS. */
+const SATURATION_IOPS = 120;
+/**
+ * Target mix of a disk's load at the end of a run, IOPS (≈ 0.33 of
+ * saturation): random reads of new data dominate, old data adds a floor,
+ * sequential appends cost little.
+ */
+const HOT_IOPS_PER_DISK = 28;
+const COLD_IOPS_PER_DISK = 10;
+const WRITE_IOPS_PER_DISK = 2;
+/** Time constant of the write load, seconds: an hour of appends. */
+const WRITE_WINDOW_SECONDS = 3_600;
+/** A new rack has caught up when its mean fill is within this fraction of the fleet mean. */
+const CAUGHT_UP_WITHIN = 0.02;
+/** Milestones of a new rack's catch-up reported: its mean fill as a share of the fleet's. */
+const CATCH_UP_MILESTONES = [0.5, 0.9, 0.95, 1 - CAUGHT_UP_WITHIN] as const;
+/** Heat above this multiple of the fleet mean counts as a hot disk in the new-rack comparison. */
+const HOT_DISK_OVER_MEAN = 1.1;
+/** A drained zone is done when this fraction of its bytes at the start of the drain is left. */
+const DRAINED_BELOW = 0.01;
+/** Sources asked for per rebalancing round: enough to spend the budget, few enough to stay cheap. */
+const REBALANCE_SOURCES_PER_ROUND = 400;
+/** Candidate bytes gathered per round, as a multiple of the budget (some candidates find no target). */
+const CANDIDATE_OVERSUPPLY = 3;
+/** Hot disks relieved per round (listing a disk's shards by heat means walking all of them). */
+const HEAT_SOURCES_PER_ROUND = 16;
+/** Hottest shards offered per hot disk and round. */
+const HEAT_CANDIDATES_PER_SOURCE = 8;
+
+/** The fixed parameters of one simulated run (strategy and scenario aside). */
+export interface SimParams {
+  shape: FleetShape;
+  /** Shape used by the zone-drain scenario (a zone can be drained only with ≥ ceil((k+m)/m) + 1 zones). */
+  drainShape: FleetShape;
+  dataShards: number;
+  parityShards: number;
+  blockBytes: number;
+  stripes: number;
+  /** Parts (allocations) the run is expected to need, from calibration: sets simulated time per part. */
+  expectedParts: number;
+  /** Mean shard bytes per part, from calibration. */
+  meanShardBytes: number;
+  days: number;
+  stepAllocations: number;
+  samples: number;
+  annualFailureRate: number;
+  /** When the scenario's event happens, as a fraction of the stripes. */
+  eventAt: number;
+  /** Rebalancing rate as a share of the mean ingest rate (bytes written per second, all shards). */
+  rebalanceShareOfIngest: number;
+  coolingSeconds: number;
+  seed: number;
+  workload: WorkloadOptions;
+  /** Allocator score weights; the library's defaults where absent. */
+  score: Partial<ScoreWeights>;
+}
+
+export interface Sample {
+  hours: number;
+  stripes: number;
+  fillMean: number;
+  fillMaxOverMean: number;
+  fillP99OverMean: number;
+  fillMinOverMean: number;
+  heatMean: number;
+  heatMaxOverMean: number;
+  heatP99OverMean: number;
+  /** New rack: its mean fill over the fleet mean; its mean heat and its hottest disk over the fleet mean heat. */
+  newRackFillOverMean?: number;
+  newRackHeatMeanOverMean?: number;
+  newRackHeatMaxOverMean?: number;
+  /** Zone drain: bytes still on the draining zone, as a share of what it held when the drain began. */
+  drainLeft?: number;
+}
+
+export interface RunSummary {
+  strategy: Strategy;
+  scenario: Scenario;
+  disks: number;
+  stripes: number;
+  parts: number;
+  simulatedHours: number;
+  wallSeconds: number;
+  capacityBytesPerDisk: number;
+  failedAllocations: number;
+  underSpreadAllocations: number;
+  diskFailures: number;
+  repairedShards: number;
+  unrepairedShards: number;
+  moves: number;
+  movedBytes: number;
+  /** Bytes moved, by why the source gave them away. */
+  movedBytesByReason: Record<RebalanceReason, number>;
+  rebalanceBytesPerSecond: number;
+  final: Sample;
+  /** Parts whose final layout breaks a rule: the zone rule and distinct disks must stay 0; host doubling only from degraded placement. */
+  layoutViolations: { maxMPerZone: number; distinctDisks: number; oneShardPerHost: number; onFailedDisk: number };
+  /** Means over the second half of the run's samples. */
+  secondHalf: { heatP99OverMean: number; heatMaxOverMean: number; fillMaxOverMean: number };
+  newRack?: {
+    addedAtHours: number;
+    /** Hours after the addition until the rack's mean fill reached 98% of the fleet mean (null: not within the run). */
+    reachedMeanAfterHours: number | null;
+    /** Hours until the rack's mean fill reached each share of the fleet mean. */
+    milestonesHours: Record<string, number | null>;
+    fillOverMeanAtEnd: number;
+    /**
+     * Heat while the rack fills (from the addition to the catch-up, or the
+     * end), over the fleet mean heat at each step: the rack's mean, its
+     * hottest disk, and the hottest disk of the whole fleet, for comparison.
+     */
+    duringMove: {
+      rackMeanHeatOverMeanMax: number;
+      rackMaxHeatOverMeanMax: number;
+      fleetMaxHeatOverMeanMax: number;
+      /** Share of disk-steps above 1.1 × the mean heat: new-rack disks, and all other active disks. */
+      rackShareAboveHotLine: number;
+      othersShareAboveHotLine: number;
+    };
+  };
+  zoneDrain?: {
+    startedAtHours: number;
+    bytesAtStart: number;
+    drainedAfterHours: number | null;
+    leftAtEnd: number;
+  };
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  samples: Sample[];
+}
+
+/** Runs one strategy on one scenario and returns its samples and summary. */
+export function runSimulation(params: SimParams, strategy: Strategy, scenario: Scenario): RunResult {
+  return new FleetSimulation(params, strategy, scenario).run();
+}
+
+class FleetSimulation {
+  private readonly rng: Rng;
+  private readonly width: number;
+  private readonly snapshots: DiskSnapshot[];
+  private readonly baseCount: number;
+  private readonly addedCount: number;
+  private readonly used: Float64Array;
+  private readonly scoreNow: Float64Array;
+  private readonly heat: HeatModel;
+  private readonly table: ShardTable;
+  private readonly workload: Workload;
+  private readonly allocator: Allocator;
+  private readonly planner: RebalancePlanner | undefined;
+  private readonly limiter: ByteRateLimiter | undefined;
+  private readonly capacity: number;
+  private readonly secondsPerPart: number;
+  private readonly stepSeconds: number;
+  private readonly scratch: Float64Array;
+  private readonly tmpDisks: Int32Array;
+  private view: FleetView;
+  private now = 0;
+  private stripes = 0;
+  private parts = 0;
+  private readonly counters = {
+    failedAllocations: 0,
+    underSpread: 0,
+    diskFailures: 0,
+    repaired: 0,
+    unrepaired: 0,
+    moves: 0,
+    movedBytes: 0,
+    byReason: { drain: 0, fill: 0, heat: 0, respread: 0 } as Record<RebalanceReason, number>,
+  };
+
+  constructor(
+    private readonly p: SimParams,
+    private readonly strategy: Strategy,
+    private readonly scenario: Scenario,
+  ) {
+    this.rng = createRng(p.seed);
+    this.width = p.dataShards + p.parityShards;
+    const shape = scenario === 'zone-drain' ? p.drainShape : p.shape;
+    this.snapshots = syntheticFleet(shape);
+    this.baseCount = this.snapshots.length;
+    this.addedCount = scenario === 'new-rack' ? shape.hostsPerRack * shape.disksPerHost : 0;
+    const slots = this.baseCount + this.addedCount;
+    this.capacity = shape.capacityBytes;
+    this.used = new Float64Array(slots);
+    this.scoreNow = new Float64Array(slots);
+    this.scratch = new Float64Array(slots);
+    this.tmpDisks = new Int32Array(this.width);
+    const runSeconds = p.days * 86_400;
+    this.secondsPerPart = runSeconds / p.expectedParts;
+    this.stepSeconds = this.secondsPerPart * p.stepAllocations;
+    const disks = this.baseCount;
+    const partsPerSecond = p.expectedParts / runSeconds;
+    const totalBytes = p.expectedParts * p.meanShardBytes * this.width;
+    this.heat = new HeatModel(
+      {
+        coolingSeconds: p.coolingSeconds,
+        saturationIops: SATURATION_IOPS,
+        // Steady state of the hot sum: parts/s × k data shards × rate × τ, spread over the disks.
+        iopsPerReadRate: (HOT_IOPS_PER_DISK * disks) / (partsPerSecond * p.dataShards * p.coolingSeconds),
+        coldIopsPerByte: COLD_IOPS_PER_DISK / (totalBytes / disks),
+        writeIopsPerByte: WRITE_IOPS_PER_DISK / (totalBytes / disks / runSeconds),
+        writeWindowSeconds: WRITE_WINDOW_SECONDS,
+      },
+      slots,
+    );
+    this.table = new ShardTable(this.width, slots, Math.ceil(p.expectedParts * 1.05));
+    this.workload = new Workload(p.workload, createRng(p.seed + 1));
+    this.allocator = new Allocator({
+      rng: createRng(p.seed + 2),
+      choices: strategy === 'random' ? 1 : 2,
+      backgroundChoices: strategy === 'random' ? 1 : 3,
+      reservationTtlMs: 0,
+      score: p.score,
+    });
+    if (strategy === 'p2c-rebalance') {
+      const rate = (p.rebalanceShareOfIngest * totalBytes) / runSeconds;
+      const perRound = rate * this.stepSeconds;
+      this.limiter = new ByteRateLimiter(rate, perRound);
+      this.planner = new RebalancePlanner({
+        rng: createRng(p.seed + 3),
+        policy: {
+          heatPerMovedByte: this.heat.scorePerWrittenByte(),
+          // Spread each round's moves: at least ~100 sources and ~50 targets share it.
+          maxBytesPerSource: Math.max(perRound / 100, 4 * p.meanShardBytes),
+          maxBytesPerTarget: Math.max(perRound / 50, 4 * p.meanShardBytes),
+        },
+      });
+    }
+    this.view = this.buildView();
+  }
+
+  run(): RunResult {
+    const started = Date.now();
+    const p = this.p;
+    const totalSteps = Math.ceil(p.expectedParts / p.stepAllocations);
+    const sampleEvery = Math.max(1, Math.floor(totalSteps / p.samples));
+    const samples: Sample[] = [];
+    const eventStripes = Math.floor(p.stripes * p.eventAt);
+    let eventDone = this.scenario === 'steady';
+    let eventAt = Number.NaN;
+    let caughtUpAt: number | null = null;
+    const milestones = new Map<number, number>();
+    let drainedAt: number | null = null;
+    let drainBytesAtStart = 0;
+    const move = { rackMean: 0, rackMax: 0, fleetMax: 0, rackHot: 0, rackSteps: 0, othersHot: 0, othersSteps: 0 };
+    const failuresPerStep = (this.baseCount * p.annualFailureRate * this.stepSeconds) / SECONDS_PER_YEAR;
+
+    for (let step = 0; this.stripes < p.stripes; step++) {
+      if (!eventDone && this.stripes >= eventStripes) {
+        eventDone = true;
+        eventAt = this.now;
+        if (this.scenario === 'new-rack') this.addRack();
+        else drainBytesAtStart = this.drainZone();
+      }
+      this.failDisks(poisson(this.rng, failuresPerStep));
+      this.workload.beginStep();
+      for (let j = 0; j < p.stepAllocations && this.stripes < p.stripes; j++) this.writePart();
+
+      this.heat.decay(this.stepSeconds);
+      for (let d = 0; d < this.view.size; d++) {
+        const s = this.view.state(d) === 'failed' ? 0 : this.heat.score(d, this.used[d] as number);
+        this.scoreNow[d] = s;
+        this.view.setHeat(d, s);
+      }
+      this.view.refreshAggregates();
+
+      // Event progress, every step (cheap: the new rack or the draining zone only).
+      if (eventDone && this.scenario === 'new-rack' && caughtUpAt === null) {
+        const r = this.newRackState();
+        move.rackMean = Math.max(move.rackMean, r.heatMeanOverMean);
+        move.rackMax = Math.max(move.rackMax, r.heatMaxOverMean);
+        move.fleetMax = Math.max(move.fleetMax, r.fleetHeatMaxOverMean);
+        move.rackHot += r.rackHot;
+        move.rackSteps += r.rackDisks;
+        move.othersHot += r.othersHot;
+        move.othersSteps += r.otherDisks;
+        for (const m of CATCH_UP_MILESTONES) if (!milestones.has(m) && r.fillOverMean >= m) milestones.set(m, this.now);
+        if (r.fillOverMean >= 1 - CAUGHT_UP_WITHIN) caughtUpAt = this.now;
+      }
+      if (eventDone && this.scenario === 'zone-drain' && drainedAt === null && drainBytesAtStart > 0)
+        if (this.drainingBytes() <= DRAINED_BELOW * drainBytesAtStart) drainedAt = this.now;
+
+      if (step % sampleEvery === 0 || this.stripes >= p.stripes) samples.push(this.sample(drainBytesAtStart));
+      if (this.planner !== undefined) this.rebalance();
+    }
+
+    const half = samples.slice(Math.floor(samples.length / 2));
+    const avg = (f: (s: Sample) => number) => half.reduce((a, s) => a + f(s), 0) / Math.max(1, half.length);
+    const final = samples[samples.length - 1] as Sample;
+    const hours = (s: number) => Math.round((s / 3600) * 10) / 10;
+    const summary: RunSummary = {
+      strategy: this.strategy,
+      scenario: this.scenario,
+      disks: this.view.size,
+      stripes: this.stripes,
+      parts: this.parts,
+      simulatedHours: hours(this.now),
+      wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      capacityBytesPerDisk: this.capacity,
+      failedAllocations: this.counters.failedAllocations,
+      underSpreadAllocations: this.counters.underSpread,
+      diskFailures: this.counters.diskFailures,
+      repairedShards: this.counters.repaired,
+      unrepairedShards: this.counters.unrepaired,
+      moves: this.counters.moves,
+      movedBytes: this.counters.movedBytes,
+      movedBytesByReason: this.counters.byReason,
+      rebalanceBytesPerSecond: Math.round(this.limiter?.bytesPerSecond ?? 0),
+      final,
+      layoutViolations: this.checkLayouts(),
+      secondHalf: {
+        heatP99OverMean: round4(avg((s) => s.heatP99OverMean)),
+        heatMaxOverMean: round4(avg((s) => s.heatMaxOverMean)),
+        fillMaxOverMean: round4(avg((s) => s.fillMaxOverMean)),
+      },
+    };
+    if (this.scenario === 'new-rack')
+      summary.newRack = {
+        addedAtHours: hours(eventAt),
+        reachedMeanAfterHours: caughtUpAt === null ? null : hours(caughtUpAt - eventAt),
+        milestonesHours: Object.fromEntries(
+          CATCH_UP_MILESTONES.map((m) => {
+            const at = milestones.get(m);
+            return [String(m), at === undefined ? null : hours(at - eventAt)];
+          }),
+        ),
+        fillOverMeanAtEnd: round4(final.newRackFillOverMean ?? 0),
+        duringMove: {
+          rackMeanHeatOverMeanMax: round4(move.rackMean),
+          rackMaxHeatOverMeanMax: round4(move.rackMax),
+          fleetMaxHeatOverMeanMax: round4(move.fleetMax),
+          rackShareAboveHotLine: round4(move.rackHot / Math.max(1, move.rackSteps)),
+          othersShareAboveHotLine: round4(move.othersHot / Math.max(1, move.othersSteps)),
+        },
+      };
+    if (this.scenario === 'zone-drain')
+      summary.zoneDrain = {
+        startedAtHours: hours(eventAt),
+        bytesAtStart: drainBytesAtStart,
+        drainedAfterHours: drainedAt === null ? null : hours(drainedAt - eventAt),
+        leftAtEnd: round4(final.drainLeft ?? 1),
+      };
+    return { summary, samples };
+  }
+
+  /** Places one part (one allocation) and records its shards, bytes and heat. */
+  private writePart(): void {
+    const part = this.workload.nextPart();
+    this.stripes += part.stripes;
+    this.now += this.secondsPerPart;
+    let shards;
+    try {
+      const allocation = this.allocator.place(this.view, {
+        dataShards: this.p.dataShards,
+        parityShards: this.p.parityShards,
+        sizeHintBytes: part.shardBytes,
+      });
+      if (allocation.underSpread) this.counters.underSpread++;
+      shards = allocation.shards;
+    } catch (err) {
+      if (!(err instanceof PlacementError)) throw err;
+      this.counters.failedAllocations++;
+      return;
+    }
+    this.parts++;
+    const iops = this.heat.shardIops(part.readRate, this.now, this.now);
+    for (let i = 0; i < this.width; i++) {
+      const d = (shards[i] as { diskIndex: number }).diskIndex;
+      this.tmpDisks[i] = d;
+      this.addBytes(d, part.shardBytes);
+      this.heat.addWritten(d, part.shardBytes);
+      if (i < this.p.dataShards) this.heat.addHot(d, iops);
+    }
+    this.table.add(this.tmpDisks, part.shardBytes, this.now, part.readRate);
+  }
+
+  private addBytes(d: number, bytes: number): void {
+    this.used[d] = (this.used[d] as number) + bytes;
+    this.view.addUsedBytes(d, bytes);
+  }
+
+  /** Moves shard `index` of `part` from its disk to `to`: bytes, heat (hot reads follow the shard) and I/O. */
+  private relocate(part: number, index: number, to: number, copyIo: boolean): void {
+    const from = this.table.diskOf(part, index);
+    const bytes = this.table.shardBytes[part] as number;
+    this.addBytes(from, -bytes);
+    this.addBytes(to, bytes);
+    this.heat.addWritten(to, bytes);
+    if (copyIo) this.heat.addWritten(from, bytes);
+    if (index < this.p.dataShards) {
+      const iops = this.heat.shardIops(
+        this.table.readRate[part] as number,
+        this.table.bornAt[part] as number,
+        this.now,
+      );
+      this.heat.removeHot(from, iops);
+      this.heat.addHot(to, iops);
+    }
+    this.table.move(part, index, to);
+  }
+
+  private buildView(): FleetView {
+    const count = this.snapshots.length;
+    const disks = this.snapshots.map((d, i) => ({ ...d, usedBytes: this.used[i] as number }));
+    const view = FleetView.build(disks);
+    for (let d = 0; d < count; d++) view.setHeat(d, this.scoreNow[d] as number);
+    view.refreshAggregates();
+    return view;
+  }
+
+  private addRack(): void {
+    const shape = { ...this.p.shape, zones: 1, racksPerZone: 1, capacityBytes: this.capacity };
+    for (const d of syntheticFleet(shape, 'new-')) this.snapshots.push(d);
+    this.view = this.buildView();
+  }
+
+  /** Starts draining the last zone; returns the bytes it holds. */
+  private drainZone(): number {
+    const zone = `z${this.p.drainShape.zones - 1}`;
+    for (const d of this.snapshots) if (d.zone === zone) d.state = 'draining';
+    this.view = this.buildView();
+    return this.drainingBytes();
+  }
+
+  private drainingBytes(): number {
+    let bytes = 0;
+    for (let d = 0; d < this.view.size; d++) if (this.view.state(d) === 'draining') bytes += this.used[d] as number;
+    return bytes;
+  }
+
+  /** Fails `count` random ACTIVE disks and rebuilds their shards elsewhere at once. */
+  private failDisks(count: number): void {
+    if (count === 0) return;
+    const failed: number[] = [];
+    for (let tries = 0; failed.length < count && tries < 100 * count; tries++) {
+      const d = this.rng.int(this.view.size);
+      if (this.view.state(d) !== 'active' || failed.includes(d)) continue;
+      failed.push(d);
+      (this.snapshots[d] as DiskSnapshot).state = 'failed';
+    }
+    if (failed.length === 0) return;
+    this.counters.diskFailures += failed.length;
+    this.view = this.buildView();
+    const others = new Int32Array(this.width);
+    for (const d of failed) {
+      this.table.forEachOn(d, (part, index) => {
+        this.table.othersOf(part, index, others);
+        try {
+          const a = this.allocator.place(this.view, {
+            dataShards: this.p.dataShards,
+            parityShards: this.p.parityShards,
+            sizeHintBytes: this.table.shardBytes[part] as number,
+            shardIndexes: [index],
+            occupied: others,
+            excludeDisks: failed,
+            ioClass: 'repair',
+          });
+          this.relocate(part, index, (a.shards[0] as { diskIndex: number }).diskIndex, false);
+          this.counters.repaired++;
+        } catch (err) {
+          if (!(err instanceof PlacementError)) throw err;
+          this.counters.unrepaired++;
+        }
+        return true;
+      });
+      // The failed disk's bytes are gone with it (repair moved each live shard's bytes away already).
+      this.view.setUsedBytes(d, 0);
+      this.used[d] = 0;
+      this.heat.forget(d);
+    }
+  }
+
+  /** One rebalancing round: sources from the planner, their oldest shards as candidates, moves applied. */
+  private rebalance(): void {
+    const planner = this.planner as RebalancePlanner;
+    const limiter = this.limiter as ByteRateLimiter;
+    const nowMs = this.now * 1000;
+    const budget = limiter.available(nowMs);
+    if (budget <= 0) return;
+    const sources = planner.selectSources(this.view, REBALANCE_SOURCES_PER_ROUND);
+    if (sources.length === 0) return;
+    const candidates: MoveCandidate<number>[] = [];
+    let gathered = 0;
+    const perSource = planner.policy.maxBytesPerSource;
+    const scorePerIops = 1 / SATURATION_IOPS;
+    let heatSources = 0;
+    for (const source of sources) {
+      if (gathered >= CANDIDATE_OVERSUPPLY * budget) break;
+      if (source.reason === 'heat' && ++heatSources > HEAT_SOURCES_PER_ROUND) break;
+      const want = Math.min(source.bytesToShed, perSource) * 1.5;
+      // Fill and drain move the oldest (coldest) shards; heat moves the hottest data shards.
+      const picked: Array<{ part: number; index: number; heat: number }> = [];
+      let fromThis = 0;
+      this.table.forEachOn(source.diskIndex, (part, index) => {
+        const heat =
+          index < this.p.dataShards
+            ? this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now) *
+              scorePerIops
+            : 0;
+        picked.push({ part, index, heat });
+        if (source.reason === 'heat') return true;
+        fromThis += this.table.shardBytes[part] as number;
+        return fromThis < want;
+      });
+      if (source.reason === 'heat') picked.sort((a, b) => b.heat - a.heat).splice(HEAT_CANDIDATES_PER_SOURCE);
+      for (const { part, index, heat } of picked) {
+        const bytes = this.table.shardBytes[part] as number;
+        gathered += bytes;
+        candidates.push({
+          ref: part * this.width + index,
+          stripeKey: part,
+          sourceIndex: source.diskIndex,
+          bytes,
+          heat,
+          dataShards: this.p.dataShards,
+          parityShards: this.p.parityShards,
+          otherDisks: this.table.othersOf(part, index, new Int32Array(this.width)),
+        });
+      }
+    }
+    const plan = planner.planMoves(this.view, sources, candidates, budget);
+    for (const move of plan.moves) {
+      this.relocate(Math.floor(move.ref / this.width), move.ref % this.width, move.to, true);
+      this.counters.byReason[move.reason] += move.bytes;
+    }
+    limiter.take(plan.bytes, nowMs);
+    this.counters.moves += plan.moves.length;
+    this.counters.movedBytes += plan.bytes;
+  }
+
+  /** Checks every part's final layout against the spread rules (one pass over the table). */
+  private checkLayouts(): RunSummary['layoutViolations'] {
+    const out = { maxMPerZone: 0, distinctDisks: 0, oneShardPerHost: 0, onFailedDisk: 0 };
+    const zones = new Int32Array(this.view.zones.names.length);
+    const hosts: number[] = [];
+    const disks: number[] = [];
+    for (let part = 0; part < this.table.count; part++) {
+      zones.fill(0);
+      hosts.length = 0;
+      disks.length = 0;
+      let zoneBroken = false;
+      let failed = false;
+      for (let i = 0; i < this.width; i++) {
+        const d = this.table.diskOf(part, i);
+        disks.push(d);
+        hosts.push(this.view.hostOf[d] as number);
+        const z = this.view.zoneOf[d] as number;
+        zones[z] = (zones[z] as number) + 1;
+        if ((zones[z] as number) > this.p.parityShards) zoneBroken = true;
+        if (this.view.state(d) === 'failed') failed = true;
+      }
+      if (zoneBroken) out.maxMPerZone++;
+      if (new Set(disks).size < this.width) out.distinctDisks++;
+      if (new Set(hosts).size < this.width) out.oneShardPerHost++;
+      if (failed) out.onFailedDisk++;
+    }
+    return out;
+  }
+
+  private newRackState(): {
+    fillOverMean: number;
+    heatMeanOverMean: number;
+    heatMaxOverMean: number;
+    fleetHeatMaxOverMean: number;
+    rackHot: number;
+    rackDisks: number;
+    othersHot: number;
+    otherDisks: number;
+  } {
+    const mean = this.view.meanHeat;
+    const hotLine = HOT_DISK_OVER_MEAN * mean;
+    let fill = 0;
+    let heatSum = 0;
+    let heatMax = 0;
+    let rackHot = 0;
+    for (let d = this.baseCount; d < this.view.size; d++) {
+      const h = this.scoreNow[d] as number;
+      fill += (this.used[d] as number) / this.capacity;
+      heatSum += h;
+      heatMax = Math.max(heatMax, h);
+      if (h > hotLine) rackHot++;
+    }
+    let fleetMax = 0;
+    let othersHot = 0;
+    let otherDisks = 0;
+    for (let d = 0; d < this.view.size; d++) {
+      if (this.view.state(d) !== 'active') continue;
+      const h = this.scoreNow[d] as number;
+      fleetMax = Math.max(fleetMax, h);
+      if (d < this.baseCount) {
+        otherDisks++;
+        if (h > hotLine) othersHot++;
+      }
+    }
+    const added = this.view.size - this.baseCount;
+    return {
+      fillOverMean: overMean(fill / added, this.view.meanFill),
+      heatMeanOverMean: overMean(heatSum / added, mean),
+      heatMaxOverMean: overMean(heatMax, mean),
+      fleetHeatMaxOverMean: overMean(fleetMax, mean),
+      rackHot,
+      rackDisks: added,
+      othersHot,
+      otherDisks,
+    };
+  }
+
+  private sample(drainBytesAtStart: number): Sample {
+    let n = 0;
+    for (let d = 0; d < this.view.size; d++)
+      if (this.view.state(d) === 'active') this.scratch[n++] = (this.used[d] as number) / this.capacity;
+    const fill = distribution(this.scratch, n);
+    n = 0;
+    for (let d = 0; d < this.view.size; d++)
+      if (this.view.state(d) === 'active') this.scratch[n++] = this.scoreNow[d] as number;
+    const heat = distribution(this.scratch, n);
+    const s: Sample = {
+      hours: round4(this.now / 3600),
+      stripes: this.stripes,
+      fillMean: round4(fill.mean),
+      fillMaxOverMean: round4(overMean(fill.max, fill.mean)),
+      fillP99OverMean: round4(overMean(fill.p99, fill.mean)),
+      fillMinOverMean: round4(overMean(fill.min, fill.mean)),
+      heatMean: round4(heat.mean),
+      heatMaxOverMean: round4(overMean(heat.max, heat.mean)),
+      heatP99OverMean: round4(overMean(heat.p99, heat.mean)),
+    };
+    if (this.scenario === 'new-rack' && this.view.size > this.baseCount) {
+      const r = this.newRackState();
+      s.newRackFillOverMean = round4(r.fillOverMean);
+      s.newRackHeatMeanOverMean = round4(r.heatMeanOverMean);
+      s.newRackHeatMaxOverMean = round4(r.heatMaxOverMean);
+    }
+    if (this.scenario === 'zone-drain' && drainBytesAtStart > 0)
+      s.drainLeft = round4(this.drainingBytes() / drainBytesAtStart);
+    return s;
+  }
+}
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+/** A Poisson draw (Knuth; the means here are far below 1). */
+function poisson(rng: Rng, mean: number): number {
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let prod = rng.next();
+  while (prod > limit && k < 1000) {
+    k++;
+    prod *= rng.next();
+  }
+  return k;
+}

@@ -1,0 +1,120 @@
+/**
+ * Where every simulated part's shards are, in flat typed arrays (millions of
+ * parts do not fit as objects), plus a list of shard entries per disk so
+ * that failures and the rebalancer can find what a disk holds, oldest first.
+ *
+ * A shard that moves gets a new entry on its new disk; its old entry stays
+ * behind, stale, and is skipped (an entry is live while the part's shard
+ * still points at that disk).
+ */
+export class ShardTable {
+  /** Parts recorded. */
+  count = 0;
+  disks: Int32Array;
+  shardBytes: Float32Array;
+  /** Simulated second the part was written. */
+  bornAt: Float32Array;
+  /** Read rate of each data shard when new (relative units). */
+  readRate: Float32Array;
+
+  private entryShard: Int32Array;
+  private entryNext: Int32Array;
+  private entries = 0;
+  private head: Int32Array;
+  private tail: Int32Array;
+
+  constructor(
+    readonly width: number,
+    diskSlots: number,
+    expectedParts: number,
+  ) {
+    const cap = Math.max(1024, expectedParts);
+    this.disks = new Int32Array(cap * width);
+    this.shardBytes = new Float32Array(cap);
+    this.bornAt = new Float32Array(cap);
+    this.readRate = new Float32Array(cap);
+    this.entryShard = new Int32Array(cap * width);
+    this.entryNext = new Int32Array(cap * width);
+    this.head = new Int32Array(diskSlots).fill(-1);
+    this.tail = new Int32Array(diskSlots).fill(-1);
+  }
+
+  /** Records a part whose shard i sits on disks[i]; returns its id. */
+  add(disks: ArrayLike<number>, shardBytes: number, bornAt: number, readRate: number): number {
+    if (this.count === this.shardBytes.length) this.growParts();
+    const p = this.count++;
+    for (let i = 0; i < this.width; i++) {
+      const d = disks[i] as number;
+      this.disks[p * this.width + i] = d;
+      this.link(d, p * this.width + i);
+    }
+    this.shardBytes[p] = shardBytes;
+    this.bornAt[p] = bornAt;
+    this.readRate[p] = readRate;
+    return p;
+  }
+
+  diskOf(part: number, index: number): number {
+    return this.disks[part * this.width + index] as number;
+  }
+
+  /** Moves shard `index` of `part` to disk `to`. */
+  move(part: number, index: number, to: number): void {
+    this.disks[part * this.width + index] = to;
+    this.link(to, part * this.width + index);
+  }
+
+  /** The stripe's disks except shard `index`'s, as -1 for that slot. */
+  othersOf(part: number, index: number, out: Int32Array): Int32Array {
+    for (let i = 0; i < this.width; i++) out[i] = i === index ? -1 : (this.disks[part * this.width + i] as number);
+    return out;
+  }
+
+  /**
+   * Calls fn(part, index) for each live shard on disk d, oldest first, until
+   * fn returns false. Drops stale entries at the head of the list as it goes.
+   */
+  forEachOn(d: number, fn: (part: number, index: number) => boolean): void {
+    // Stale entries at the head are gone for good: skip them once.
+    let e = this.head[d] as number;
+    while (e >= 0 && this.disks[this.entryShard[e] as number] !== d) e = this.entryNext[e] as number;
+    this.head[d] = e;
+    if (e < 0) this.tail[d] = -1;
+    for (; e >= 0; e = this.entryNext[e] as number) {
+      const slot = this.entryShard[e] as number;
+      if (this.disks[slot] !== d) continue;
+      if (!fn(Math.floor(slot / this.width), slot % this.width)) return;
+    }
+  }
+
+  private link(d: number, slot: number): void {
+    if (this.entries === this.entryShard.length) this.growEntries();
+    const e = this.entries++;
+    this.entryShard[e] = slot;
+    this.entryNext[e] = -1;
+    const t = this.tail[d] as number;
+    if (t < 0) this.head[d] = e;
+    else this.entryNext[t] = e;
+    this.tail[d] = e;
+  }
+
+  private growParts(): void {
+    const cap = this.shardBytes.length * 2;
+    this.disks = grow(this.disks, cap * this.width);
+    this.shardBytes = grow(this.shardBytes, cap);
+    this.bornAt = grow(this.bornAt, cap);
+    this.readRate = grow(this.readRate, cap);
+  }
+
+  private growEntries(): void {
+    const cap = Math.ceil(this.entryShard.length * 1.5);
+    this.entryShard = grow(this.entryShard, cap);
+    this.entryNext = grow(this.entryNext, cap);
+  }
+}
+
+function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}

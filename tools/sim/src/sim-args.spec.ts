@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseSimArgs, SimArgsError } from './sim-args.js';
+
+describe('parseSimArgs', () => {
+  it('defaults to the full run and scales the quick one down', () => {
+    const full = parseSimArgs([]);
+    expect(full.stripes).toBe(10_000_000);
+    expect(full.strategies).toEqual(['random', 'p2c', 'p2c-rebalance']);
+    expect(full.scenarios).toEqual(['steady', 'new-rack', 'zone-drain']);
+    const quick = parseSimArgs(['--quick']);
+    expect(quick.quick).toBe(true);
+    expect(quick.stripes).toBe(1_000_000);
+    expect(quick.stepAllocations).toBe(200);
+  });
+
+  it('reads options and refuses unknown or malformed ones', () => {
+    const a = parseSimArgs([
+      '--stripes=5000',
+      '--strategies=p2c',
+      '--scenarios=new-rack,steady',
+      '--seed=7',
+      '--fill-weight=2',
+    ]);
+    expect(a).toMatchObject({ stripes: 5000, strategies: ['p2c'], scenarios: ['new-rack', 'steady'], seed: 7 });
+    expect(a.score.fill).toBe(2);
+    expect(() => parseSimArgs(['--strategies=best'])).toThrow(SimArgsError);
+    expect(() => parseSimArgs(['--stripes=-1'])).toThrow(SimArgsError);
+    expect(() => parseSimArgs(['--nope=1'])).toThrow(SimArgsError);
+    expect(() => parseSimArgs(['stray'])).toThrow(SimArgsError);
+  });
+});
