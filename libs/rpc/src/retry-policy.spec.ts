@@ -102,7 +102,9 @@ describe('withRetries', () => {
       undefined,
     ).catch((e: unknown) => e);
     expect((error as RpcError).message).toBe(`attempt ${attempts}`);
-    expect(Date.now() - started).toBeLessThan(300);
+    // It gives up before the deadline; timers on a loaded CI machine may fire
+    // late, so the bound allows for that without letting a retry run long past it.
+    expect(Date.now() - started).toBeLessThan(300 + 150);
     expect(attempts).toBeGreaterThan(1);
   });
 
