@@ -64,11 +64,6 @@ export function maxBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return compareBytes(a, b) >= 0 ? a : b;
 }
 
-export function startsWithBytes(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  if (prefix.byteLength > bytes.byteLength) return false;
-  return asBuffer(bytes).subarray(0, prefix.byteLength).equals(asBuffer(prefix));
-}
-
 export function toBase64Url(bytes: Uint8Array): string {
   return asBuffer(bytes).toString('base64url');
 }

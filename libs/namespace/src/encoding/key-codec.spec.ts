@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes, prefixSuccessor, startsWithBytes } from './bytes.js';
+import { compareBytes, prefixSuccessor } from './bytes.js';
+
+const startsWithBytes = (bytes: Uint8Array, prefix: Uint8Array): boolean =>
+  Buffer.from(bytes).subarray(0, prefix.length).equals(Buffer.from(prefix)) && bytes.length >= prefix.length;
 import { bytesComponent, escapeBytes, readComponent } from './key-codec.js';
 import { encodedVersionKeyLength, versionKey } from './table-keys.js';
 

@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { asBuffer, readU64be, u64be } from './bytes.js';
@@ -232,9 +232,4 @@ export function decodeApplied(bytes: Uint8Array | undefined): AppliedMark {
   if (bytes === undefined) return { sequence: 0n, epoch: 0n };
   if (bytes.byteLength !== 16) throw new RecordFormatError('bad applied mark');
   return { sequence: readU64be(bytes, 0), epoch: readU64be(bytes, 8) };
-}
-
-/** An empty message of the given schema (for records built field by field). */
-export function emptyOf<D extends DescMessage>(schema: D): MessageShape<D> {
-  return create(schema);
 }

@@ -8,18 +8,25 @@ export function bucketPrefix(bucket: string): Buffer {
   return stringComponent(bucket);
 }
 
-/** Encoded (bucket, key): the prefix of one key's versions or uploads, and the null_versions key. */
+// One request computes the same (bucket, key) prefix several times (latest
+// version, null version, new row, disk index owner): keep the last one.
+let lastPrefix: { bucket: string; key: string; prefix: Buffer } | undefined;
+
+/** Encoded (bucket, key): the prefix of one key's versions or uploads, and the null_versions key. Do not mutate. */
 export function objectPrefix(bucket: string, key: string): Buffer {
-  return Buffer.concat([stringComponent(bucket), stringComponent(key)]);
+  if (lastPrefix !== undefined && lastPrefix.bucket === bucket && lastPrefix.key === key) return lastPrefix.prefix;
+  const prefix = Buffer.concat([stringComponent(bucket), stringComponent(key)]);
+  lastPrefix = { bucket, key, prefix };
+  return prefix;
 }
 
 /** The length versionKey would have, without building it. */
 export function encodedVersionKeyLength(bucket: string, key: string): number {
+  // U+0000 is the only character whose UTF-8 form holds a zero byte.
   const escapedLength = (text: string): number => {
-    const raw = utf8(text);
     let zeros = 0;
-    for (let at = raw.indexOf(0); at !== -1; at = raw.indexOf(0, at + 1)) zeros++;
-    return raw.length + zeros + TERMINATOR_BYTES;
+    for (let at = text.indexOf('\u0000'); at !== -1; at = text.indexOf('\u0000', at + 1)) zeros++;
+    return Buffer.byteLength(text, 'utf8') + zeros + TERMINATOR_BYTES;
   };
   return escapedLength(bucket) + escapedLength(key) + SEQUENCE_BYTES;
 }

@@ -9,7 +9,7 @@ import { noSuchBucket } from './bucket-ops.js';
 import type { StoredUpload } from './object-index.js';
 import type { OpHandler, PrepareScope } from './prepare-scope.js';
 import { uploadOwner } from '../encoding/disk-shard-record.js';
-import { indexPart, unindexPart } from './shard-index.js';
+import { indexPart, takenShard, unindexPart } from './shard-index.js';
 import { checkBucketAndKey, checkCondition, checkLabel, checkPartLayout } from './validation.js';
 import { checkKeyCondition, committedView, writeVersion } from './version-writer.js';
 
@@ -58,6 +58,8 @@ export const registerPart: OpHandler<'registerPart'> = (scope, request) => {
   const part = request.part as commonV1.PartLayout;
   const previous = scope.index.part(found.sequence, part.partNumber);
   if (previous?.part) unindexPart(scope.mutations, previous.part);
+  const taken = takenShard(scope.store, scope.mutations, part.shards);
+  if (taken) return taken;
   const uploaded = create(namespaceV1.UploadedPartSchema, { part, registeredAt: scope.now });
   scope.mutations.put('parts', partKey(found.sequence, part.partNumber), encodePart(uploaded));
   indexPart(scope.mutations, uploadOwner(request.bucket, request.key, found.sequence), part);
@@ -136,6 +138,7 @@ export const completeMultipartUpload: OpHandler<'completeMultipartUpload'> = (sc
       data: { case: 'striped', value: create(commonV1.StripedLayoutSchema, { parts: chosen }) },
     }),
   });
+  if (written instanceof NamespaceError) return written;
   return create(namespaceV1.CompleteMultipartUploadResponseSchema, {
     version: committedView(written.version),
     replacedVersionId: written.replacedVersionId,

@@ -1,3 +1,4 @@
+import { namespaceV1 } from '@platter/proto';
 import { asBuffer } from '../encoding/bytes.js';
 import { deleteMutation, putMutation, type KvMutation } from '../journal/journal-entry.js';
 import type { ReplicatedTable } from '../store/tables.js';
@@ -17,6 +18,11 @@ export class MutationSet {
 
   delete(table: ReplicatedTable, key: Uint8Array): void {
     this.changes.set(slot(table, key), deleteMutation(table, key));
+  }
+
+  /** Whether this entry removes the key (its last change is a delete). */
+  deletes(table: ReplicatedTable, key: Uint8Array): boolean {
+    return this.changes.get(slot(table, key))?.kind === namespaceV1.MutationKind.DELETE;
   }
 
   get size(): number {

@@ -44,6 +44,7 @@ export const putObject: OpHandler<'putObject'> = (scope, request) => {
     storageClass: request.storageClass === '' ? 'STANDARD' : request.storageClass,
     layout: request.layout,
   });
+  if (written instanceof NamespaceError) return written;
   return create(namespaceV1.PutObjectResponseSchema, {
     version: committedView(written.version),
     replacedVersionId: written.replacedVersionId,
@@ -91,6 +92,7 @@ function deleteCurrent(
     storageClass: '',
     layout: undefined,
   });
+  if (written instanceof NamespaceError) return written;
   return create(namespaceV1.DeleteObjectResponseSchema, {
     deleteMarker: true,
     versionId: written.version.versionId,

@@ -349,6 +349,24 @@ describe('shard locations', () => {
   });
 });
 
+describe('shard ownership', () => {
+  it('refuses a shard that another slot still holds, but lets a write take over the null version it replaces', async () => {
+    await ok(createBucketOp('own'));
+    const held = stripedLayout(10n, [{ diskId: 'd1', shardId: shardIdOf(42), shardIndex: 0 }]);
+    await ok(putObjectOp({ bucket: 'own', key: 'first', layout: held, size: 10n, etag: md5Hex('f') }));
+    // Another key may not claim the shard (a late retry whose write id expired looks like this).
+    expect(
+      await refused(putObjectOp({ bucket: 'own', key: 'second', layout: held, size: 10n, etag: md5Hex('f') })),
+    ).toBe('INVALID_ARGUMENT');
+    // Overwriting the null version of the same key frees its shards first.
+    await ok(putObjectOp({ bucket: 'own', key: 'first', layout: held, size: 10n, etag: md5Hex('f') }));
+    await ok(setVersioningOp('own', VS.ENABLED));
+    expect(
+      await refused(putObjectOp({ bucket: 'own', key: 'first', layout: held, size: 10n, etag: md5Hex('f') })),
+    ).toBe('INVALID_ARGUMENT');
+  });
+});
+
 describe('listing', () => {
   it('lists current keys in UTF-8 byte order with common prefixes and exact resumption', async () => {
     await ok(createBucketOp('lst'));

@@ -42,7 +42,7 @@ import { PartitionStateMachine, type Committed } from './partition-state-machine
  * replicas must stay byte-identical (SHA-256 over every replicated pair).
  */
 
-const RUNS = Number(process.env.NS_MODEL_RUNS ?? 25);
+const RUNS = Number(process.env.NS_MODEL_RUNS ?? 40);
 const BUCKETS = ['bkt-a', 'bkt-b'];
 const KEYS = ['a', 'a/b', 'a/c', 'a/b/c', 'b', 'a\u0000', 'é', '\u{1F600}', '\uFFFD', 'z'];
 const PREFIXES = ['', 'a', 'a/', 'é', 'q'];
@@ -222,6 +222,7 @@ function putWrite(
   choice: ConditionChoice,
   striped: number[] | undefined,
   tag: number,
+  reuse?: number,
 ): Write {
   const condition = resolveCondition(m, bucket, key, choice);
   const body = `body-${tag}`;
@@ -234,7 +235,11 @@ function putWrite(
       summarize: summaries.putObject,
     };
   }
-  const shards = freshShards(m, striped);
+  // Now and then reuse a shard some slot already holds: refused, unless that
+  // slot is the null version this very write replaces.
+  const held = reuse === undefined ? [] : liveSlots(m).filter((slot) => slot.current !== undefined);
+  const reused = held.length > 0 && reuse !== undefined ? held[reuse % held.length]?.current : undefined;
+  const shards = reused ? [reused] : freshShards(m, striped);
   const size = 1000n + BigInt(tag);
   const op = putObjectOp({ bucket, key, etag, size, layout: stripedLayout(size, shards, WIDTH), condition });
   const parts: RefPart[] = [{ partNumber: 1, size, etag: '', shards }];
@@ -328,11 +333,13 @@ const putArgs = fc.record({
   condition: conditionArb,
   striped: fc.option(fc.array(fc.nat(WIDTH - 1), { maxLength: WIDTH }), { nil: undefined }),
   tag: fc.nat(5),
+  reuse: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: fc.nat(), weight: 1 }),
 });
 const putCmd = putArgs.map(
   (a) =>
-    new WriteCmd(`put(${a.bucket},${JSON.stringify(a.key)},${a.condition},${a.striped ? 'striped' : 'inline'})`, (m) =>
-      putWrite(m, a.bucket, a.key, a.condition, a.striped, a.tag),
+    new WriteCmd(
+      `put(${a.bucket},${JSON.stringify(a.key)},${a.condition},${a.striped ? (a.reuse === undefined ? 'striped' : 'reused') : 'inline'})`,
+      (m) => putWrite(m, a.bucket, a.key, a.condition, a.striped, a.tag, a.reuse),
     ),
 );
 

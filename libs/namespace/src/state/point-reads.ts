@@ -12,8 +12,8 @@ import { resolvePart } from './part-resolver.js';
 import { checkBucketAndKey, checkBucketName } from './validation.js';
 
 /** Page sizes of the inventory-style lists (buckets, disk shards): 0 means the default, capped. */
-export const DEFAULT_PAGE_SIZE = 1000;
-export const MAX_INVENTORY_PAGE_SIZE = 10_000;
+const DEFAULT_PAGE_SIZE = 1000;
+const MAX_INVENTORY_PAGE_SIZE = 10_000;
 /** S3's cap on max-keys, max-uploads and max-parts. */
 export const MAX_S3_PAGE_SIZE = 1000;
 

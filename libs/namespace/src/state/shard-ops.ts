@@ -7,7 +7,7 @@ import { noSuchBucket } from './bucket-ops.js';
 import { resolvePart } from './part-resolver.js';
 import type { OpHandler } from './prepare-scope.js';
 import { uploadOwner, versionOwner } from '../encoding/disk-shard-record.js';
-import { indexShard, sameLocation, unindexShard } from './shard-index.js';
+import { indexShard, sameLocation, takenShard, unindexShard } from './shard-index.js';
 import { checkBucketAndKey, checkShardLocation } from './validation.js';
 
 /**
@@ -52,6 +52,8 @@ export const updateShardLocation: OpHandler<'updateShardLocation'> = (scope, req
   const updated = create(commonV1.PartLayoutSchema, { ...part, shards });
 
   if (current !== undefined) unindexShard(scope.mutations, current);
+  const taken = takenShard(scope.store, scope.mutations, [replacement]);
+  if (taken) return taken;
   const owner =
     resolved.kind === 'version'
       ? versionOwner(ref.bucket, ref.key, resolved.version.versionId, resolved.row.sequence)

@@ -1,5 +1,5 @@
 import { namespaceV1, commonV1 } from '@platter/proto';
-import { isWellFormedUtf16, utf8 } from '../encoding/bytes.js';
+import { isWellFormedUtf16 } from '../encoding/bytes.js';
 import { encodedVersionKeyLength } from '../encoding/table-keys.js';
 import { invalidArgument, type NamespaceError } from '../errors.js';
 import { MAX_LMDB_KEY_BYTES } from '../store/partition-store.js';
@@ -12,7 +12,7 @@ const MAX_WRITE_ID_BYTES = 256;
 // Account ids, storage classes and similar labels.
 const MAX_LABEL_BYTES = 256;
 // S3 part numbers.
-export const MAX_PART_NUMBER = 10_000;
+const MAX_PART_NUMBER = 10_000;
 // Shard indexes of one stripe fit a byte (k + m ≤ 255).
 const MAX_SHARDS_PER_STRIPE = 255;
 
@@ -28,7 +28,8 @@ export function checkBucketName(name: string): NamespaceError | undefined {
 export function checkObjectKey(bucket: string, key: string): NamespaceError | undefined {
   if (key.length === 0) return invalidArgument('empty object key', bucket);
   if (!isWellFormedUtf16(key)) return invalidArgument('object key is not valid UTF-8', bucket);
-  if (utf8(key).length > MAX_KEY_BYTES) return invalidArgument('object key over 1,024 UTF-8 bytes', bucket);
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES)
+    return invalidArgument('object key over 1,024 UTF-8 bytes', bucket);
   // NUL bytes take two bytes once escaped: a key made of them can outgrow LMDB's key limit.
   if (encodedVersionKeyLength(bucket, key) > MAX_LMDB_KEY_BYTES)
     return invalidArgument('object key too long once encoded', bucket);
@@ -41,13 +42,15 @@ export function checkBucketAndKey(bucket: string, key: string): NamespaceError |
 
 export function checkWriteId(writeId: string): NamespaceError | undefined {
   if (writeId.length === 0) return invalidArgument('write_id is required');
-  if (!isWellFormedUtf16(writeId) || utf8(writeId).length > MAX_WRITE_ID_BYTES) return invalidArgument('bad write_id');
+  if (!isWellFormedUtf16(writeId) || Buffer.byteLength(writeId, 'utf8') > MAX_WRITE_ID_BYTES)
+    return invalidArgument('bad write_id');
   return undefined;
 }
 
 export function checkLabel(what: string, value: string, required: boolean): NamespaceError | undefined {
   if (required && value.length === 0) return invalidArgument(`${what} is required`);
-  if (!isWellFormedUtf16(value) || utf8(value).length > MAX_LABEL_BYTES) return invalidArgument(`bad ${what}`);
+  if (!isWellFormedUtf16(value) || Buffer.byteLength(value, 'utf8') > MAX_LABEL_BYTES)
+    return invalidArgument(`bad ${what}`);
   return undefined;
 }
 
@@ -111,8 +114,4 @@ export function checkObjectLayout(
   }
   if (part.size !== size) return invalidArgument('size differs from the layout');
   return checkPartLayout(part, false);
-}
-
-export function isMd5Hex(etag: string): boolean {
-  return MD5_HEX.test(etag);
 }

@@ -7,7 +7,7 @@ import { u64be } from '../encoding/bytes.js';
 import { NamespaceError } from '../errors.js';
 import type { PrepareScope } from './prepare-scope.js';
 import { versionOwner } from '../encoding/disk-shard-record.js';
-import { indexLayout, unindexLayout } from './shard-index.js';
+import { indexLayout, layoutShards, takenShard, unindexLayout } from './shard-index.js';
 
 const VS = namespaceV1.VersioningState;
 const CK = namespaceV1.ConditionKind;
@@ -75,7 +75,7 @@ export function writeVersion(
   scope: PrepareScope,
   versioning: namespaceV1.VersioningState,
   fields: Omit<namespaceV1.ObjectVersion, '$typeName' | 'versionId' | 'sequence' | 'isLatest' | 'createdAt'>,
-): WrittenVersion {
+): WrittenVersion | NamespaceError {
   const { bucket, key } = fields;
   let versionId = idFromSequence(scope.sequence);
   let replacedVersionId = '';
@@ -89,6 +89,8 @@ export function writeVersion(
     }
     scope.mutations.put('null_versions', objectPrefix(bucket, key), u64be(scope.sequence));
   }
+  const taken = takenShard(scope.store, scope.mutations, layoutShards(fields.layout));
+  if (taken) return taken;
   const version = create(namespaceV1.ObjectVersionSchema, {
     ...fields,
     versionId,

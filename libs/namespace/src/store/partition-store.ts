@@ -205,12 +205,6 @@ export class PartitionStore {
     return outcome.value;
   }
 
-  /** Inside write(): runs `fn` in a nested transaction, rolled back if it throws. */
-  atomically<T>(fn: () => T): T {
-    this.assertWriting();
-    return this.root.transactionSync(fn);
-  }
-
   /** Inside write(): set one key. */
   put(table: Table, key: Uint8Array, value: Uint8Array): void {
     this.assertWriting();

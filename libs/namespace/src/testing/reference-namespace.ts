@@ -55,6 +55,7 @@ type Attempt = { ok: true; summary: string; commit: () => void } | { ok: false; 
 export type Condition = { kind: 'none' } | { kind: 'ifNoneMatch' } | { kind: 'ifMatch'; etag: string };
 
 const hex16 = (n: bigint): string => n.toString(16).padStart(16, '0');
+const copyPart = (p: RefPart): RefPart => ({ ...p, shards: p.shards.map((s) => ({ ...s })) });
 export const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export function multipartEtagOf(etags: string[]): string {
@@ -105,6 +106,18 @@ export class ReferenceNamespace {
     return undefined;
   }
 
+  /**
+   * A shard id fills one slot at most: true when one of `shards` is held by a
+   * slot other than those this request frees (holders as diskIndex() names them).
+   */
+  private shardTaken(shards: RefLocation[], freed: (holder: string) => boolean): boolean {
+    const index = this.diskIndex();
+    return shards.some((s) => {
+      const holder = index.get(`${s.diskId}/${s.shardId}`);
+      return holder !== undefined && !freed(holder);
+    });
+  }
+
   /** Adds a version as S3 does for the bucket's versioning; returns [version id, replaced id]. */
   private addVersion(bucket: RefBucket, key: string, version: Omit<RefVersion, 'versionId'>): [string, string] {
     const list = bucket.keys.get(key) ?? [];
@@ -118,7 +131,8 @@ export class ReferenceNamespace {
         replaced = 'null';
       }
     }
-    list.unshift({ ...version, versionId });
+    // Copies: a retry of the same request must not see later changes (a moved shard).
+    list.unshift({ ...version, parts: version.parts?.map(copyPart), versionId });
     bucket.keys.set(key, list);
     return [versionId, replaced];
   }
@@ -177,6 +191,11 @@ export class ReferenceNamespace {
       if (!bucket) return { ok: false, code: 'NO_SUCH_BUCKET' };
       const refused = this.conditionRefusal(bucket, key, condition);
       if (refused) return { ok: false, code: refused };
+      const nullHolder = `${b}/${key}/v:null/`;
+      const replacesNull = bucket.versioning !== 'enabled';
+      if (this.shardTaken(parts?.flatMap((p) => p.shards) ?? [], (h) => replacesNull && h.startsWith(nullHolder))) {
+        return { ok: false, code: 'INVALID_ARGUMENT' };
+      }
       let summary = '';
       return {
         ok: true,
@@ -261,7 +280,13 @@ export class ReferenceNamespace {
       const found = this.upload(b, key, uploadId);
       if (typeof found === 'string') return { ok: false, code: found };
       const replaced = found.upload.parts.has(part.partNumber);
-      return { ok: true, summary: `${replaced}`, commit: () => void found.upload.parts.set(part.partNumber, part) };
+      const own = `${b}/${key}/u:${uploadId}/${part.partNumber}/`;
+      if (this.shardTaken(part.shards, (h) => h.startsWith(own))) return { ok: false, code: 'INVALID_ARGUMENT' };
+      return {
+        ok: true,
+        summary: `${replaced}`,
+        commit: () => void found.upload.parts.set(part.partNumber, copyPart(part)),
+      };
     });
   }
 
@@ -290,6 +315,16 @@ export class ReferenceNamespace {
       }
       const refused = this.conditionRefusal(bucket, key, condition);
       if (refused) return { ok: false, code: refused };
+      const freed = (h: string): boolean =>
+        h.startsWith(`${b}/${key}/u:${uploadId}/`) ||
+        (bucket.versioning !== 'enabled' && h.startsWith(`${b}/${key}/v:null/`));
+      if (
+        this.shardTaken(
+          parts.flatMap((p) => p.shards),
+          freed,
+        )
+      )
+        return { ok: false, code: 'INVALID_ARGUMENT' };
       const etag = multipartEtagOf(parts.map((p) => p.etag));
       const size = parts.reduce((sum, p) => sum + p.size, 0n);
       let summary = '';
@@ -348,6 +383,8 @@ export class ReferenceNamespace {
         return { ok: true, summary: describe(target.shards), commit: () => undefined };
       const matches = expected === undefined ? current === undefined : current !== undefined && same(current, expected);
       if (!matches) return { ok: false, code: 'LOCATION_CHANGED' };
+      const slotName = `${b}/${key}/${owner.case === 'versionId' ? 'v' : 'u'}:${owner.value}/${partNumber}/${replacement.shardIndex}`;
+      if (this.shardTaken([replacement], (h) => h === slotName)) return { ok: false, code: 'INVALID_ARGUMENT' };
       const shards = [...target.shards.filter((s) => s.shardIndex !== replacement.shardIndex), replacement].sort(
         (x, y) => x.shardIndex - y.shardIndex,
       );
