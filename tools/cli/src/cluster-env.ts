@@ -12,17 +12,8 @@ export function etcdEndpoints(): string[] {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    const file = path.join(dir, '.platter', 'cluster.env');
-    if (fs.existsSync(file)) {
-      const line = fs
-        .readFileSync(file, 'utf8')
-        .split('\n')
-        .find((l) => l.startsWith('ETCD_ENDPOINTS='));
-      if (line) return line.slice('ETCD_ENDPOINTS='.length).split(',');
-    }
-    if (path.dirname(dir) === dir) break;
-  }
+  const fromFile = clusterEnvFileValue('ETCD_ENDPOINTS');
+  if (fromFile) return fromFile.split(',');
   throw new Error('no cluster found: set ETCD_ENDPOINTS or run `npm start` first');
 }
 

@@ -11,6 +11,7 @@ import { HeatReader, connectRedis, redisReady, type HeatReading } from '@platter
 import { commonV1 } from '@platter/proto';
 import { createLogger } from '@platter/telemetry';
 import { etcdEndpoints, redisUrl } from './cluster-env.js';
+import { printColumns } from './print-columns.js';
 
 // Redis that does not answer within this is reported as such; the inventory still prints.
 const REDIS_TIMEOUT_MS = 2_000;
@@ -174,14 +175,7 @@ function printTable(rows: DiskRow[]): void {
     heatText(r.heat),
   ]);
   const header = ['DISK', 'NODE', 'ZONE/RACK/HOST', 'STATE', 'LIVE', 'FILL', 'HEAT'];
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-  for (const r of [header, ...table])
-    console.log(
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printColumns(header, table);
 }
 
 /** `platter disks [--json]`: exit 0 when listed (even if some disks are down: the table says so). */

@@ -2,6 +2,7 @@ import { Keyspace, MemberView, ROLES, connectEtcd, type MemberRecord } from '@pl
 import { ServingStatus, checkHealth } from '@platter/rpc';
 import { createLogger } from '@platter/telemetry';
 import { etcdEndpoints } from './cluster-env.js';
+import { printColumns } from './print-columns.js';
 
 // A member that does not answer its health check within this time is reported unhealthy.
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -65,12 +66,5 @@ function printTable(rows: MemberStatus[]): void {
     r.healthy ? 'healthy' : `UNHEALTHY (grpc ${r.grpcHealth}, ready ${r.ready})`,
   ]);
   const header = ['ROLE', 'ID', 'GRPC', 'ADMIN', 'ZONE/RACK/HOST', 'HEALTH'];
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-  for (const r of [header, ...table])
-    console.log(
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printColumns(header, table);
 }
