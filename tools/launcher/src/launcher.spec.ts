@@ -12,7 +12,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { freePort } from '@platter/testkit';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+// execFile's own error says only "Command failed"; the launcher says why on stdout.
+async function run(
+  file: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string; timeout?: number },
+): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await execFileAsync(file, args, opts);
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`${e.message}\n--- stdout ---\n${e.stdout ?? ''}\n--- stderr ---\n${e.stderr ?? ''}`);
+  }
+}
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const LAUNCHER = path.join(ROOT, 'tools/launcher/dist/main.js');
 const CLI = path.join(ROOT, 'tools/cli/dist/main.js');
@@ -43,7 +56,9 @@ describe('npm start -- --detach', () => {
     topology.etcd = { clientPort: await freePort(), peerPort: await freePort() };
     topology.redis = { port: await freePort() };
     topology.s3.port = await freePort();
-    const base = 30_000 + Math.floor(Math.random() * 15_000);
+    // Below the kernel's ephemeral range (32768+), where other tests' sockets live, and
+    // clear of the shipped local cluster's own ports.
+    const base = 10_000 + Math.floor(Math.random() * 10_000);
     topology.ports = { grpcBase: base, adminBase: base + 5_000 };
     fs.writeFileSync(topologyFile, stringify(topology));
     env = { ...process.env, PLATTER_TOPOLOGY: topologyFile };
