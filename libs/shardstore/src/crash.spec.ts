@@ -15,8 +15,13 @@ afterAll(async () => {
 
 describe('kill -9', () => {
   it('keeps every acknowledged shard and delete, and never serves a partial one, over 20 kills', async () => {
-    const results: CrashIterationResult[] = await runCrashIterations({ dir: tmp.dir, iterations: 20, seed: 2026 });
-    expect(results).toHaveLength(20);
+    const results: CrashIterationResult[] = await runCrashIterations({
+      dir: tmp.dir,
+      iterations: 20,
+      untilCoveredMax: 60,
+      seed: 2026,
+    });
+    expect(results.length).toBeGreaterThanOrEqual(20);
     const acked = results.reduce((n, r) => n + r.ackedPuts, 0);
     expect(acked).toBeGreaterThan(100);
     expect(results.reduce((n, r) => n + r.ackedDeletes, 0)).toBeGreaterThan(0);
@@ -24,5 +29,5 @@ describe('kill -9', () => {
     expect(results.some((r) => r.recovery.tailBytesTruncated > 0)).toBe(true);
     // And some between the extent sync that acknowledged writes and the index commit: replayed from the log.
     expect(results.some((r) => r.recovery.recordsReplayed > 0)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });

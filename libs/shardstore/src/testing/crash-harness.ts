@@ -29,8 +29,18 @@ export interface CrashRunOptions {
   seed?: number;
   /** Kill somewhere in this window after the child says READY (or, at times, before it is ready). */
   maxKillDelayMs?: number;
+  /**
+   * Go on past `iterations`, up to this many, until some kill has torn a record
+   * and some has left acknowledged records for replay: which moment a random
+   * kill hits depends on the machine's speed, and a run that never hit one
+   * would prove nothing about it.
+   */
+  untilCoveredMax?: number;
   onIteration?: (r: CrashIterationResult) => void;
 }
+
+const covered = (results: CrashIterationResult[]): boolean =>
+  results.some((r) => r.recovery.tailBytesTruncated > 0) && results.some((r) => r.recovery.recordsReplayed > 0);
 
 type ShardFate = 'live' | 'deleting' | 'gone';
 
@@ -49,7 +59,9 @@ export async function runCrashIterations(options: CrashRunOptions): Promise<Cras
   };
   const fates = new Map<string, ShardFate>();
   const results: CrashIterationResult[] = [];
-  for (let i = 0; i < options.iterations; i++) {
+  const more = (i: number): boolean =>
+    i < options.iterations || (i < (options.untilCoveredMax ?? 0) && !covered(results));
+  for (let i = 0; more(i); i++) {
     const killAfterReady = random() < 0.8;
     const delay = Math.floor(random() * (options.maxKillDelayMs ?? 600));
     const run = await runChild(options.dir, `r${i}`, Math.floor(random() * 2 ** 31), killAfterReady, delay);
