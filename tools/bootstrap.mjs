@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The entry point behind `npm start`, `npm test`, `npm run stop` and `npm run bench`.
 // It may run before `npm install`, so it uses nothing but Node's standard library:
-// it installs what is missing (npm packages; etcd and Redis from Debian when run as
-// root), builds, then hands over to the real command.
+// it installs what is missing (npm packages; etcd, Redis and ISA-L from Debian when
+// run as root), builds, then hands over to the real command.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,6 +14,8 @@ const MIN_NODE = [20, 19];
 const SERVERS = [
   { binary: 'etcd', pkg: 'etcd-server' },
   { binary: 'redis-server', pkg: 'redis-server' },
+  // The erasure codec's fast path (libs/erasure/native); a header, not a binary.
+  { file: '/usr/include/isa-l/erasure_code.h', pkg: 'libisal-dev' },
 ];
 const COMMANDS = {
   start: { servers: true, run: ['tools/launcher/dist/main.js', 'start'] },
@@ -29,6 +31,8 @@ if (!spec) fail(`usage: node tools/bootstrap.mjs <${Object.keys(COMMANDS).join('
 checkNode();
 ensureNpmPackages();
 if (spec.servers) ensureServers();
+// Exits 0 and says why when it cannot build: the codec then runs on its slow fallback.
+step('build the ISA-L addon', () => run(process.execPath, ['libs/erasure/scripts/build-native.mjs']));
 step('build', () => run('npx', ['tsc', '-b']));
 const child = spawnSync(process.execPath, [path.join(ROOT, spec.run[0]), ...spec.run.slice(1), ...args], {
   cwd: ROOT,
@@ -76,7 +80,7 @@ function manifestHash() {
 }
 
 function ensureServers() {
-  const missing = SERVERS.filter((s) => !which(s.binary));
+  const missing = SERVERS.filter((s) => !present(s));
   if (missing.length === 0) return;
   const pkgs = missing.map((s) => s.pkg);
   if (process.getuid?.() !== 0) {
@@ -89,8 +93,12 @@ function ensureServers() {
     run('apt-get', ['update', '-qq'], env);
     run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], env);
   });
-  const still = SERVERS.filter((s) => !which(s.binary));
-  if (still.length > 0) fail(`still missing after apt-get: ${still.map((s) => s.binary).join(', ')}`);
+  const still = SERVERS.filter((s) => !present(s));
+  if (still.length > 0) fail(`still missing after apt-get: ${still.map((s) => s.binary ?? s.file).join(', ')}`);
+}
+
+function present(s) {
+  return s.binary ? which(s.binary) : fs.existsSync(s.file);
 }
 
 function which(binary) {

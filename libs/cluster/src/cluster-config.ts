@@ -6,7 +6,7 @@ import { ClusterConfigCodec, type ClusterConfig, type Keyspace } from './keyspac
 export const DEFAULT_EC_K = 5;
 export const DEFAULT_EC_M = 4;
 // Names the coding matrix as well as the algorithm: shards from different codecs are not interchangeable.
-export const DEFAULT_EC_CODEC = 'rs-gf256-ronomon';
+export const DEFAULT_EC_CODEC = 'rs-cauchy-gf256';
 // 1 MiB blocks: big enough for sequential HDD I/O, small enough for 5 MiB stripes.
 export const DEFAULT_BLOCK_SIZE_BYTES = 1024 * 1024;
 // Fixed at creation until partition splitting exists; 16 spreads chains over a small fleet.

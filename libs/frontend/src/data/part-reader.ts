@@ -1,0 +1,215 @@
+import { crc32c } from '@node-rs/crc32';
+import { commonV1 } from '@platter/proto';
+import type { StorageDirectory, StripeCodec } from './data-path-types.js';
+import type { LatencyTracker } from './latency-tracker.js';
+import { blockSizeOf, blocksTouched, shardOffsetOf, stripeGeometry, stripeOf, stripeStart } from './stripe-geometry.js';
+
+// The read path of one part (ARCHITECTURE.md, GET): for each stripe the
+// range touches, read only the data blocks that hold wanted bytes; when one
+// of them fails, fails its CRC, or is still pending after the recent p95,
+// race the stripe's other shards and decode from the first k that arrive.
+// A couple of stripes are read ahead, so memory stays at a few stripes per GET.
+
+/** Stripes fetched ahead of the one being sent. */
+const READ_AHEAD_STRIPES = 2;
+const BLOCK_READ_TIMEOUT_MS = 30_000;
+
+/** Fewer than k shards of a stripe could be read: the bytes are not available now. */
+export class PartUnreadableError extends Error {
+  constructor(
+    readonly stripe: number,
+    readonly causes: readonly unknown[],
+  ) {
+    super(`stripe ${stripe}: fewer than k shards readable`);
+    this.name = 'PartUnreadableError';
+  }
+}
+
+/** A shard chunk whose CRC32C did not match: the bytes were never used. */
+export class ShardChecksumError extends Error {
+  constructor(
+    readonly diskId: string,
+    readonly shardId: string,
+  ) {
+    super(`CRC32C mismatch reading shard ${shardId} on ${diskId}`);
+    this.name = 'ShardChecksumError';
+  }
+}
+
+export interface PartReaderDeps {
+  storage: StorageDirectory;
+  codec: (scheme: NonNullable<commonV1.PartLayout['scheme']>) => StripeCodec;
+  latency: LatencyTracker;
+}
+
+export interface ReadStats {
+  hedged: number;
+  decoded: number;
+}
+
+/** The part's bytes [from, to) as chunks, in order. */
+export async function* readPart(
+  deps: PartReaderDeps,
+  part: commonV1.PartLayout,
+  from: number,
+  to: number,
+  signal: AbortSignal,
+  stats: ReadStats = { hedged: 0, decoded: 0 },
+): AsyncGenerator<Buffer> {
+  if (to <= from) return;
+  const scheme = part.scheme;
+  if (!scheme) throw new Error(`part ${part.partNumber} has no scheme`);
+  const g = stripeGeometry(Number(part.size), scheme.dataShards, scheme.parityShards, scheme.blockSize);
+  const first = stripeOf(g, from);
+  const last = stripeOf(g, to - 1);
+  const codec = deps.codec(scheme);
+  const cancel = new AbortController();
+  const onAbort = (): void => cancel.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const inFlight: Promise<Buffer>[] = [];
+  let next = first;
+  const fetchNext = (): void => {
+    const s = next++;
+    const p = readStripeRange(deps, codec, part, g, s, from, to, cancel.signal, stats);
+    p.catch(() => undefined); // awaited in order below
+    inFlight.push(p);
+  };
+  try {
+    while (next <= last && inFlight.length < READ_AHEAD_STRIPES) fetchNext();
+    while (inFlight.length > 0) {
+      const bytes = await inFlight.shift()!;
+      if (next <= last) fetchNext();
+      yield bytes;
+    }
+  } finally {
+    cancel.abort(new Error('read finished'));
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The wanted bytes of stripe `s`, read (and if need be decoded) from its shards. */
+async function readStripeRange(
+  deps: PartReaderDeps,
+  codec: StripeCodec,
+  part: commonV1.PartLayout,
+  g: ReturnType<typeof stripeGeometry>,
+  s: number,
+  from: number,
+  to: number,
+  signal: AbortSignal,
+  stats: ReadStats,
+): Promise<Buffer> {
+  const { first, last } = blocksTouched(g, s, from, to);
+  const wanted = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const blocks = await readStripeBlocks(deps, codec, part, g, s, wanted, signal, stats);
+  const bs = blockSizeOf(g, s);
+  const start = stripeStart(g, s);
+  const joined = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+  const lo = Math.max(from, start) - (start + first * bs);
+  const hi = Math.min(to, start + (last + 1) * bs) - (start + first * bs);
+  return joined.subarray(lo, hi);
+}
+
+async function readStripeBlocks(
+  deps: PartReaderDeps,
+  codec: StripeCodec,
+  part: commonV1.PartLayout,
+  g: ReturnType<typeof stripeGeometry>,
+  s: number,
+  wanted: number[],
+  signal: AbortSignal,
+  stats: ReadStats,
+): Promise<Buffer[]> {
+  const n = g.k + g.m;
+  const bs = blockSizeOf(g, s);
+  const got = new Map<number, Buffer>();
+  const causes: unknown[] = [];
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let started = 0;
+  let settled = 0;
+  let hedged = false;
+  let wake: () => void = () => undefined;
+  const start = (i: number): void => {
+    started++;
+    const t0 = performance.now();
+    readBlock(deps, part, i, shardOffsetOf(g, s), bs, stop.signal)
+      .then(
+        (b) => {
+          deps.latency.observe(performance.now() - t0);
+          got.set(i, b);
+        },
+        (err: unknown) => {
+          causes.push(err);
+          hedge();
+        },
+      )
+      .finally(() => {
+        settled++;
+        wake();
+      });
+  };
+  const hedge = (): void => {
+    if (hedged) return;
+    hedged = true;
+    stats.hedged++;
+    for (let i = 0; i < n; i++) if (!wanted.includes(i)) start(i);
+  };
+  for (const i of wanted) start(i);
+  const timer = setTimeout(hedge, deps.latency.hedgeAfterMs());
+  try {
+    for (;;) {
+      if (wanted.every((i) => got.has(i))) return wanted.map((i) => got.get(i)!);
+      if (got.size >= g.k) {
+        const missing = wanted.filter((i) => !got.has(i));
+        // Exactly k inputs: the codec needs no more, and extra parity costs decode time.
+        const present = [...got.keys()].slice(0, g.k);
+        const shards = Array.from({ length: n }, (_, i) => got.get(i) ?? Buffer.allocUnsafe(bs));
+        await codec.reconstruct(shards, present, missing);
+        stats.decoded++;
+        return wanted.map((i) => shards[i]!);
+      }
+      if (settled === started && (hedged || started === n)) throw new PartUnreadableError(s, causes);
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    clearTimeout(timer);
+    stop.abort(new Error('stripe done'));
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One block of one shard, every chunk's CRC checked before it is kept. */
+async function readBlock(
+  deps: PartReaderDeps,
+  part: commonV1.PartLayout,
+  shardIndex: number,
+  offset: number,
+  length: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
+  const loc = part.shards.find((l) => l.shardIndex === shardIndex);
+  if (!loc) throw new Error(`shard ${shardIndex} has no known copy`);
+  const address = deps.storage.addressOf(loc.diskId);
+  if (address === undefined) throw new Error(`disk ${loc.diskId} is not live`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const msg of deps.storage.client(address).getShard(
+    {
+      diskId: loc.diskId,
+      shardId: loc.shardId,
+      offset: BigInt(offset),
+      length: BigInt(length),
+      ioClass: commonV1.IoClass.FOREGROUND,
+    },
+    { signal, timeoutMs: BLOCK_READ_TIMEOUT_MS },
+  )) {
+    if (crc32c(msg.data) >>> 0 !== msg.dataCrc32c >>> 0) throw new ShardChecksumError(loc.diskId, loc.shardId);
+    const b = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
+    chunks.push(b);
+    total += b.length;
+  }
+  if (total !== length) throw new Error(`shard ${loc.shardId} returned ${total} bytes, wanted ${length}`);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
