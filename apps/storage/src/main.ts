@@ -13,8 +13,8 @@ import {
   HeatSampler,
   registerStorageMetrics,
   storageConfigSchema,
-  waitForClusterConfig,
 } from '@platter/storage';
+import { waitForClusterConfig } from '@platter/cluster';
 
 await runApp({ role: 'storage', schema: storageConfigSchema }, async (config) => {
   const host = ServiceHost.create({ role: 'storage', config, version: PLATTER_VERSION });

@@ -9,6 +9,7 @@ export {
   ensureClusterConfig,
   readClusterConfig,
 } from './cluster-config.js';
+export { ClusterConfigMissingError, waitForClusterConfig } from './cluster-config-wait.js';
 export { connectEtcd, DEFAULT_ETCD_REQUEST_TIMEOUT_MS, type ConnectEtcdOptions } from './etcd-client.js';
 export {
   AccessKeyConflictError,

@@ -25,4 +25,15 @@ describe('placementConfigSchema', () => {
     expect(placementConfigSchema.safeParse({ ...base, placementChoices: 0 }).success).toBe(false);
     expect(placementConfigSchema.safeParse({ ...base, placementFillHighWater: 1.5 }).success).toBe(false);
   });
+
+  it('keeps disk admission with the operator unless told otherwise, and reads the flag from the environment', () => {
+    expect(placementConfigSchema.parse(base).autoActivateJoining).toBe(false);
+    expect(placementConfigSchema.parse({ ...base, autoActivateJoining: 'true' }).autoActivateJoining).toBe(true);
+    expect(placementConfigSchema.parse({ ...base, autoActivateJoining: 'false' }).autoActivateJoining).toBe(false);
+    const config = placementConfigSchema.parse(base);
+    expect(config.heatPollIntervalMs).toBe(1_000);
+    expect(config.rebalanceIntervalMs).toBe(5_000);
+    expect(config.redisUrl).toBeUndefined();
+    expect(placementConfigSchema.safeParse({ ...base, heatPollIntervalMs: 10 }).success).toBe(false);
+  });
 });

@@ -12,6 +12,8 @@ import { DEFAULT_REBALANCE_POLICY, type RebalancePolicy } from './rebalance-plan
 import type { Rng } from './rng.js';
 
 const ratio = (min: number, max: number) => z.coerce.number().min(min).max(max);
+// Booleans arrive as strings from the environment and as booleans from a JSON file.
+const flag = z.union([z.boolean(), z.stringbool()]);
 
 /** Configuration of a placement process: the base settings every service shares, plus allocation and rebalancing. */
 export const placementConfigSchema = BaseConfigSchema.extend({
@@ -65,8 +67,8 @@ export const placementConfigSchema = BaseConfigSchema.extend({
     .int()
     .min(1_000)
     .max(3_600_000)
-    .default(60_000)
-    .describe('Time between two rebalancing rounds, in ms'),
+    .default(5_000)
+    .describe('Time between two rebalancing rounds on the elected leader, in ms'),
   rebalanceFillHighWater: ratio(1, 10)
     .default(DEFAULT_REBALANCE_POLICY.fillHighWater)
     .describe('Fill relative to the fleet mean above which a disk sheds data'),
@@ -91,6 +93,49 @@ export const placementConfigSchema = BaseConfigSchema.extend({
     .min(0)
     .default(DEFAULT_REBALANCE_POLICY.maxBytesPerTarget)
     .describe('Bytes moved onto or off one disk per round at most'),
+  rebalanceBurstBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2 ** 30)
+    .describe('Bytes of moves one round may plan at most when the rate budget has built up'),
+  rebalanceMaxSources: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(64)
+    .describe('Source disks named per rebalancing round at most'),
+  rebalanceStreamMaxLen: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10_000_000)
+    .default(100_000)
+    .describe('Approximate length cap of the Redis stream of move tasks (XADD MAXLEN ~)'),
+  electionTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(300)
+    .default(10)
+    .describe('Lease TTL of the rebalancer leader election, in s: how long a dead leader blocks a successor'),
+  autoActivateJoining: flag
+    .default(false)
+    .describe('Let the leader activate JOINING disks that are live (local clusters); off: an operator admits disks'),
+  redisUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('Redis for heat and the move-task stream, e.g. redis://127.0.0.1:6379; without it heat is unknown'),
+  heatKeyPrefix: z.string().default('platter:').describe('Prefix of heat keys and of the move-task stream in Redis'),
+  heatPollIntervalMs: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(1_000)
+    .describe('How often heat and usage are read from Redis into the allocation view, in ms'),
 });
 export type PlacementConfig = z.infer<typeof placementConfigSchema>;
 

@@ -47,3 +47,42 @@ export {
   type ShardRef,
   type UnderSpreadStripe,
 } from './rebalance-planner.js';
+export { isAllowedTransition, needsEmptyDisk } from './disk-transitions.js';
+
+// The service: I/O (etcd, Redis, gRPC) lives under service/ only.
+export type { InventoryDisk } from './service/inventory-disk.js';
+export { PlacementState } from './service/placement-state.js';
+export { InventoryWatch, type InventoryWatchOptions } from './service/inventory-watch.js';
+export { HeatPoller, type HeatPollerOptions } from './service/heat-poller.js';
+export {
+  DiskNotEmptyError,
+  DiskStateError,
+  InvalidDiskStateRequestError,
+  InvalidTransitionError,
+  NoSuchDiskError,
+  StaleEpochError,
+} from './service/disk-state-errors.js';
+export {
+  EtcdDiskStateStore,
+  type DiskStateChange,
+  type DiskStateResult,
+  type DiskStateStore,
+  type EtcdDiskStateStoreOptions,
+} from './service/disk-state-store.js';
+export { placementRpcError } from './service/error-detail.js';
+export { allocationFailureReason, inventoryUnavailable, toPlacementRpcError } from './service/status-mapping.js';
+export { fleetStats, overMean, spread, type FleetStats, type Spread } from './service/fleet-stats.js';
+export { PlacementMetrics, type AllocationResult } from './service/placement-metrics.js';
+export { createPlacementService, type PlacementServiceDeps } from './service/placement-service.js';
+export {
+  decodeMoveTask,
+  encodeMoveTask,
+  MOVE_STREAM_SUFFIX,
+  MOVE_TASK_VERSION,
+  moveStreamKey,
+  RedisMoveTaskSink,
+  type MoveTask,
+  type MoveTaskSink,
+} from './service/move-stream.js';
+export { RebalanceLoop, type RebalanceLoopOptions, type RoundResult } from './service/rebalance-loop.js';
+export { PlacementRuntime, REBALANCER_ELECTION, type PlacementRuntimeOptions } from './service/placement-runtime.js';

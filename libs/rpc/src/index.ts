@@ -55,3 +55,10 @@ export type {
 } from './types.js';
 // grpc-js classes that appear in this API, so that no caller imports grpc-js itself.
 export { ChannelCredentials, Metadata, ServerCredentials } from '@grpc/grpc-js';
+export {
+  ERROR_DETAIL_KEY,
+  errorReason,
+  readErrorDetail,
+  rpcErrorWithDetail,
+  type ErrorDetailInit,
+} from './error-detail.js';

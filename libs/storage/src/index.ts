@@ -1,12 +1,11 @@
 export { DiskConfigSchema, storageConfigSchema } from './config.js';
 export type { DiskConfig, StorageConfig } from './config.js';
-export { ClusterConfigMissingError, waitForClusterConfig } from './cluster-config-wait.js';
 export { COMPACTION_EXTENTS_PER_PASS, CompactionLoop, type CompactionLoopOptions } from './compaction-loop.js';
 export { DiskInventory, type DiskInventoryOptions } from './disk-inventory.js';
 export { DiskSet, type OpenDisksOptions } from './disk-set.js';
 export { FixedDiskStates, protoDiskState, type DiskStateSnapshot, type DiskStateView } from './disk-state-view.js';
 export { diskSpace, type DiskSpace } from './disk-usage.js';
-export { ERROR_DETAIL_KEY, readErrorDetail, storageError } from './error-detail.js';
+export { storageError } from './error-detail.js';
 export { HeatLoop, type HeatLoopOptions, type HeatLoopStats } from './heat-loop.js';
 export { HeatSampler } from './heat-sampler.js';
 export { HostedDisk } from './hosted-disk.js';

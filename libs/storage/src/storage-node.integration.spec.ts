@@ -38,7 +38,7 @@ import {
   type ProcessHandle,
   type RedisHandle,
 } from '@platter/testkit';
-import { readErrorDetail } from './error-detail.js';
+import { readErrorDetail } from '@platter/rpc';
 import { newShardId, putStream, readShard, rpcFailure, type StorageClient } from './testing/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

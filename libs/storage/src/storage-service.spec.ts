@@ -8,7 +8,7 @@ import { commonV1 } from '@platter/proto';
 import { Code } from '@platter/rpc';
 import { FaultInjector } from '@platter/shardstore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readErrorDetail } from './error-detail.js';
+import { readErrorDetail } from '@platter/rpc';
 import { registerStorageMetrics } from './storage-metrics.js';
 import {
   corruptStoredBytes,

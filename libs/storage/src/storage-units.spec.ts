@@ -19,7 +19,7 @@ import {
 import { parseConfig } from '@platter/service-host';
 import { describe, expect, it } from 'vitest';
 import { storageConfigSchema } from './config.js';
-import { readErrorDetail } from './error-detail.js';
+import { readErrorDetail } from '@platter/rpc';
 import { chunkMessages, rangeOf } from './get-shard.js';
 import { quantileBetween, sumBuckets } from './latency-quantile.js';
 import { decodePageToken, encodePageToken } from './page-token.js';

@@ -1,5 +1,6 @@
 // `npx platter <command>`: the operator's view of a running cluster.
 import { runBootstrap } from './bootstrap.js';
+import { isDiskStateVerb, runDiskState } from './disk-state.js';
 import { runDisks } from './disks.js';
 import { runStatus } from './status.js';
 
@@ -8,6 +9,10 @@ const USAGE = `usage: platter <command> [options]
 commands:
   status [--json]   every member by role, with address, labels and health
   disks [--json]    every disk: node, failure domain, state, live or not, fill and heat
+  disks activate|drain|retire|fail <diskId...> [--reason=<text>]
+                    change disk states through the placement service
+  disks activate --all-joining
+                    admit every joining disk
   bootstrap         create the cluster config and root key in etcd if absent
 
 The cluster is found through ETCD_ENDPOINTS (and REDIS_URL for heat), else .platter/cluster.env.`;
@@ -19,7 +24,7 @@ try {
       process.exitCode = await runStatus(args);
       break;
     case 'disks':
-      process.exitCode = await runDisks(args);
+      process.exitCode = isDiskStateVerb(args[0]) ? await runDiskState(args) : await runDisks(args);
       break;
     case 'bootstrap':
       process.exitCode = await runBootstrap();

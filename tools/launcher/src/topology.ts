@@ -89,6 +89,8 @@ export function expandTopology(topology: Topology, dataDir: string): ProcessSpec
         env.PLATTER_S3_PORT = String(topology.s3.port + i);
         env.PLATTER_REGION = topology.s3.region;
       }
+      // A developer's disks join active: there is no operator to admit them one by one.
+      if (role === 'placement') env.PLATTER_AUTO_ACTIVATE_JOINING = 'true';
       specs.push({ role, id: `${role}-${i + 1}`, ...h, env });
     }
   }

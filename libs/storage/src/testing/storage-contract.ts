@@ -8,7 +8,7 @@ import { commonV1, storageV1 } from '@platter/proto';
 import { Code, RpcError, codeName, type RpcClient } from '@platter/rpc';
 import { crc32c } from '@platter/shardstore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readErrorDetail } from '../error-detail.js';
+import { readErrorDetail } from '@platter/rpc';
 
 export type StorageClient = RpcClient<typeof storageV1.StorageService>;
 type PutInit = MessageInitShape<typeof storageV1.PutShardRequestSchema>;

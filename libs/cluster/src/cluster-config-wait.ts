@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readClusterConfig, type ClusterConfig, type Etcd3, type Keyspace } from '@platter/cluster';
+import type { Etcd3 } from 'etcd3';
+import { readClusterConfig } from './cluster-config.js';
+import type { ClusterConfig, Keyspace } from './keyspace.js';
 import type { Logger } from '@platter/telemetry';
 
 /** Pause between reads of a cluster config that is not there yet, ms. */
@@ -16,7 +18,7 @@ export class ClusterConfigMissingError extends Error {
 
 /**
  * The cluster config (cluster id, block size), waiting a bounded time for it
- * to be created: a storage node may start before the cluster is bootstrapped.
+ * to be created: a service may start before the cluster is bootstrapped.
  * This runs once at startup, never in a request path.
  */
 export async function waitForClusterConfig(

@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { placementV1 } from '@platter/proto';
+import { Code, RpcError, type ServiceImpl } from '@platter/rpc';
+import type { Logger } from '@platter/telemetry';
+import type { Allocation, Allocator } from '../allocator.js';
+import { DISK_STATES } from '../disk-snapshot.js';
+import { InvalidDiskStateRequestError, NoSuchDiskError } from './disk-state-errors.js';
+import type { DiskStateStore } from './disk-state-store.js';
+import { fleetStats } from './fleet-stats.js';
+import type { InventoryDisk } from './inventory-disk.js';
+import type { PlacementMetrics } from './placement-metrics.js';
+import type { PlacementState } from './placement-state.js';
+import { decodePageToken, encodePageToken, pageSize } from './page-token.js';
+import {
+  diskRecordMessage,
+  diskRef,
+  diskStateOf,
+  ioClassOf,
+  protoDiskState,
+  protoSpreadRule,
+} from './proto-mapping.js';
+import { allocationFailureReason, inventoryUnavailable, toPlacementRpcError } from './status-mapping.js';
+
+/** Longest reason a state change may carry, characters: it is operator text for logs, not a document. */
+const MAX_REASON_LENGTH = 1_024;
+
+export interface PlacementServiceDeps {
+  state: PlacementState;
+  allocator: Allocator;
+  store: DiskStateStore;
+  metrics: PlacementMetrics;
+  /** Monotonic clock, ms: size-hint reservations expire on it (the heat poller uses the same one). */
+  now: () => number;
+  logger: Logger;
+}
+
+/** Random id of one allocation, for tracing: 16 hex characters. */
+function allocationId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+function requireReady(state: PlacementState): void {
+  if (!state.ready) throw inventoryUnavailable();
+}
+
+/**
+ * The PlacementService contract over the watched views. No handler reads
+ * etcd or Redis except SetDiskState, which must write etcd; every other
+ * answer comes from memory.
+ */
+export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<typeof placementV1.PlacementService> {
+  const { state, allocator, metrics, now } = deps;
+  // One DiskRef per inventoried disk, built on first use: the inventory's objects are replaced
+  // (not changed) when it changes, so a stale ref cannot be served, and a call builds no messages.
+  const refs = new WeakMap<InventoryDisk, ReturnType<typeof diskRef>>();
+  const refOf = (d: InventoryDisk): ReturnType<typeof diskRef> => {
+    let ref = refs.get(d);
+    if (ref === undefined) {
+      ref = diskRef(d);
+      refs.set(d, ref);
+    }
+    return ref;
+  };
+
+  function allocate(req: placementV1.AllocateStripeRequest): Allocation {
+    const t0 = performance.now();
+    try {
+      requireReady(state);
+      const allocation = allocator.allocate(
+        state.view,
+        {
+          dataShards: req.dataShards,
+          parityShards: req.parityShards,
+          sizeHintBytes: Number(req.sizeHintBytes),
+          shardIndexes: req.shardIndexes,
+          occupiedDiskIds: req.occupiedDiskIds,
+          excludeDiskIds: req.excludeDiskIds,
+          excludeHosts: req.excludeHosts,
+          ioClass: ioClassOf(req.ioClass),
+        },
+        now(),
+      );
+      metrics.allocated(allocation.underSpread ? 'under_spread' : 'ok', (performance.now() - t0) / 1000);
+      return allocation;
+    } catch (err) {
+      metrics.allocationFailed(allocationFailureReason(toPlacementRpcError(err)), (performance.now() - t0) / 1000);
+      throw toPlacementRpcError(err);
+    }
+  }
+
+  return {
+    async allocateStripe(req) {
+      const allocation = allocate(req);
+      const disks = state.inventory();
+      return {
+        allocationId: allocationId(),
+        shards: allocation.shards.map((s) => ({
+          shardIndex: s.shardIndex,
+          // The view is built from the inventory in the same order, so its index names the same disk.
+          disk: refOf(disks[s.diskIndex] as InventoryDisk),
+          diskStateEpoch: BigInt(s.diskStateEpoch),
+        })),
+        underSpread: allocation.underSpread,
+        relaxedRules: allocation.relaxedRules.map(protoSpreadRule),
+      };
+    },
+
+    async listDisks(req) {
+      requireReady(state);
+      const states = new Set(req.states);
+      const ids = new Set(req.diskIds);
+      const limit = pageSize(req.pageSize);
+      const after = req.pageToken === '' ? undefined : decodePageToken('disks', req.pageToken);
+      const out: placementV1.DiskRecord[] = [];
+      let last: string | undefined;
+      let more = false;
+      for (const d of state.inventory()) {
+        const r = d.record;
+        if (after !== undefined && r.diskId <= after) continue;
+        if (states.size > 0 && !states.has(protoDiskState(r.state))) continue;
+        if (ids.size > 0 && !ids.has(r.diskId)) continue;
+        if (req.zone !== '' && r.labels.zone !== req.zone) continue;
+        if (req.host !== '' && r.labels.host !== req.host) continue;
+        if (out.length === limit) {
+          more = true;
+          break;
+        }
+        out.push(diskRecordMessage(d, state.heat(r.diskId)));
+        last = r.diskId;
+      }
+      return {
+        disks: out,
+        nextPageToken: more && last !== undefined ? encodePageToken('disks', last) : '',
+        inventoryRevision: BigInt(state.inventoryRevision),
+      };
+    },
+
+    async setDiskState(req) {
+      requireReady(state);
+      try {
+        const target = diskStateOf(req.state);
+        if (target === undefined)
+          throw new InvalidDiskStateRequestError(`state must be one of ${DISK_STATES.join(', ')}`, req.diskId);
+        if (req.reason.trim() === '') throw new InvalidDiskStateRequestError('a reason is required', req.diskId);
+        if (req.reason.length > MAX_REASON_LENGTH)
+          throw new InvalidDiskStateRequestError(`reason is longer than ${MAX_REASON_LENGTH} characters`, req.diskId);
+        if (req.diskId === '') throw new NoSuchDiskError(req.diskId);
+        const result = await deps.store.setState(
+          {
+            diskId: req.diskId,
+            state: target,
+            reason: req.reason,
+            expectedStateEpoch: Number(req.expectedStateEpoch),
+          },
+          (id) => {
+            const usage = state.heat(id)?.usage;
+            return usage === undefined ? undefined : Number(usage.liveBytes);
+          },
+        );
+        const known = state.disk(req.diskId);
+        const disk: InventoryDisk = { record: result.record, stateEpoch: result.stateEpoch, live: known?.live };
+        const message = diskRecordMessage(disk, state.heat(req.diskId));
+        message.stateReason = req.reason;
+        return { disk: message, changed: result.changed };
+      } catch (err) {
+        throw toPlacementRpcError(err);
+      }
+    },
+
+    async getFleetHeat(req) {
+      requireReady(state);
+      const view = state.view;
+      const disks = state.inventory();
+      const inZone = (i: number): boolean => req.zone === '' || view.zoneName(i) === req.zone;
+      const counts = new Map<string, number>(DISK_STATES.map((s) => [s, 0]));
+      const hosts = new Set<number>();
+      const zones = new Set<number>();
+      let withoutHeat = 0;
+      let capacity = 0n;
+      let used = 0n;
+      let live = 0n;
+      const rows: { i: number; heat: number }[] = [];
+      for (let i = 0; i < view.size; i++) {
+        if (!inZone(i)) continue;
+        const d = disks[i] as InventoryDisk;
+        const s = d.record.state;
+        counts.set(s, (counts.get(s) ?? 0) + 1);
+        hosts.add(view.hostOf[i] as number);
+        zones.add(view.zoneOf[i] as number);
+        const h = view.heat[i] as number;
+        if (s === 'active' || s === 'draining') {
+          const sample = state.heat(d.record.diskId);
+          if (sample === undefined) withoutHeat++;
+          capacity += BigInt(Math.round(view.capacityBytes[i] as number));
+          used += BigInt(Math.round(view.usedBytes[i] as number));
+          live += sample?.usage?.liveBytes ?? 0n;
+        }
+        // Unknown heat sorts as the hottest: it may be (a disk that stopped publishing can be overloaded).
+        rows.push({ i, heat: h === h ? h : Number.POSITIVE_INFINITY });
+      }
+      rows.sort((a, b) => b.heat - a.heat || a.i - b.i);
+      const stats = fleetStats(view, inZone);
+      const offset = req.pageToken === '' ? 0 : Number(decodePageToken('heat', req.pageToken));
+      if (!Number.isInteger(offset) || offset < 0) throw new RpcError(Code.INVALID_ARGUMENT, 'malformed page_token');
+      const limit = pageSize(req.pageSize);
+      const page = rows.slice(offset, offset + limit);
+      return {
+        aggregates: {
+          disksByState: DISK_STATES.map((s) => ({ state: protoDiskState(s), disks: counts.get(s) ?? 0 })),
+          hosts: hosts.size,
+          zones: zones.size,
+          disksWithoutHeat: withoutHeat,
+          capacityBytes: capacity,
+          usedBytes: used,
+          liveBytes: live,
+          fillMean: stats.fill.mean,
+          fillMin: stats.fill.min,
+          fillMax: stats.fill.max,
+          fillStddev: stats.fill.stddev,
+          heatMean: stats.heat.mean,
+          heatP50: stats.heat.p50,
+          heatP99: stats.heat.p99,
+          heatMax: stats.heat.max,
+          heatCv: stats.heat.mean > 0 ? stats.heat.stddev / stats.heat.mean : 0,
+          computedAt: timestampFromMs(Date.now()),
+        },
+        disks: page.map(({ i }) => {
+          const d = disks[i] as InventoryDisk;
+          const sample = state.heat(d.record.diskId);
+          const h = view.heat[i] as number;
+          return create(placementV1.DiskHeatRowSchema, {
+            disk: diskRef(d),
+            state: protoDiskState(d.record.state),
+            heat: h === h ? h : 0,
+            fillRatio: view.fillRatio(i),
+            ...(sample === undefined ? {} : { sample }),
+          });
+        }),
+        nextPageToken: offset + limit < rows.length ? encodePageToken('heat', String(offset + limit)) : '',
+      };
+    },
+  };
+}
