@@ -81,8 +81,10 @@ describe('retries over loopback', () => {
     cleanups.push(() => client.close());
     const started = Date.now();
     const error = await client.echo({ text: 'hi' }, { timeoutMs: 400 }).catch((e: unknown) => e);
-    expect((error as RpcError).code).toBe(Code.UNAVAILABLE);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // The last attempt's UNAVAILABLE, or DEADLINE_EXCEEDED when the deadline fell
+    // inside an attempt (a loaded machine answers late): never a retry past it.
+    expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain((error as RpcError).code);
+    expect(Date.now() - started).toBeLessThan(1_500);
     expect(running.seen.echoCalls).toBeGreaterThan(2);
   });
 

@@ -97,7 +97,7 @@ describe('npm start -- --detach', () => {
       expect(metrics, m.id).toContain('nodejs_eventloop_lag_seconds');
       expect(metrics, m.id).toMatch(/^platter_rpc_server_handled_total\{.*method="Check".*\} [1-9]/m);
     }
-  });
+  }, 300_000);
 
   it('keeps the cluster identity and keys across a restart, and stops everything', async () => {
     const envFile = path.join(dataDir, 'data', 'cluster.env');
@@ -110,5 +110,5 @@ describe('npm start -- --detach', () => {
     await run(process.execPath, [LAUNCHER, 'stop'], { env, cwd: ROOT, timeout: 120_000 });
     const etcdPort = Number(/127\.0\.0\.1:(\d+)/.exec(/^ETCD_ENDPOINTS=(.+)$/m.exec(before)![1]!)![1]);
     await expect(fetch(`http://127.0.0.1:${etcdPort}/health`)).rejects.toThrow();
-  });
+  }, 420_000);
 });
