@@ -287,6 +287,12 @@ export interface DiskLiveRecord {
   nodeId: string;
   grpcAddress: string;
   since: string;
+  /**
+   * The superblock UUID of what is mounted there now: writers name it so that
+   * a disk replaced or re-formatted since their allocation refuses the write.
+   * Absent from records written before it existed.
+   */
+  diskUuid?: string;
 }
 
 export const DiskLiveRecordSchema: z.ZodType<DiskLiveRecord> = z.object({
@@ -294,7 +300,11 @@ export const DiskLiveRecordSchema: z.ZodType<DiskLiveRecord> = z.object({
   nodeId: Id,
   grpcAddress: z.string().regex(/^[^\s/]+:\d{1,5}$/, 'expected host:port'),
   since: IsoTime,
-});
+  diskUuid: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'expected a lowercase UUID')
+    .optional(),
+}) as z.ZodType<DiskLiveRecord>;
 export const DiskLiveRecordCodec = defineCodec('live disk record', DiskLiveRecordSchema);
 
 // --- namespace chains -------------------------------------------------------

@@ -129,6 +129,7 @@ export class DiskInventory implements DiskStateView {
             nodeId: this.opts.nodeId,
             grpcAddress: this.address?.() ?? '',
             since: new Date().toISOString(),
+            ...(disk.diskUuid ? { diskUuid: disk.diskUuid } : {}),
           };
           await this.opts.etcd
             .put(this.opts.keyspace.diskLive(disk.id))

@@ -161,6 +161,8 @@ describe('the storage process', () => {
         nodeId: 'storage-1',
         grpcAddress: `127.0.0.1:${grpcPort}`,
       });
+      // What is mounted now: writers name it, so a replaced disk refuses their shards.
+      expect(DiskLiveRecordCodec.decode(live.value).diskUuid).toMatch(/^[0-9a-f-]{36}$/);
     }
     // The disk that could not be opened is in the inventory but not live.
     expect((await diskRecord(BAD))?.state).toBe('joining');

@@ -48,13 +48,11 @@ export function protoSpreadRule(rule: SpreadRule): placementV1.SpreadRule {
   return PROTO_RULE[rule];
 }
 
-/**
- * DiskRef of an inventoried disk. disk_uuid stays empty: neither etcd record
- * carries the superblock UUID yet (see README, "Gaps").
- */
+/** DiskRef of an inventoried disk; disk_uuid comes from the live record (what is mounted now). */
 export function diskRef(d: InventoryDisk): commonV1.DiskRef {
   return create(commonV1.DiskRefSchema, {
     diskId: d.record.diskId,
+    diskUuid: d.live?.diskUuid ?? '',
     nodeId: d.live?.nodeId ?? d.record.nodeId,
     address: d.live?.grpcAddress ?? '',
     failureDomain: {
