@@ -85,7 +85,8 @@ export default tseslint.config(
   {
     // The test kit starts processes and owns temp dirs: production code must not reach for it.
     files: ['**/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.test.ts', 'libs/testkit/**', 'tools/**'],
+    // apps/e2e is test code through and through: it starts a whole cluster.
+    ignores: ['**/*.spec.ts', '**/*.test.ts', 'libs/testkit/**', 'tools/**', 'apps/e2e/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,9 +1,40 @@
 import { z } from 'zod';
 import { BaseConfigSchema } from '@platter/service-host';
 
-/** Configuration of a frontend process: the base settings plus the S3 listener. */
+/** Configuration of a frontend process: the base settings plus the S3 listener and the data path. */
 export const frontendConfigSchema = BaseConfigSchema.extend({
   s3Host: z.string().default('127.0.0.1').describe('Interface the S3 HTTP server binds'),
   s3Port: z.coerce.number().int().min(0).max(65535).default(9000).describe('S3 HTTP port'),
   region: z.string().default('us-east-1').describe('The region this cluster answers for in SigV4 scopes'),
+  baseDomains: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter((d) => d.length > 0),
+    )
+    .describe('Comma-separated base domains for virtual-hosted-style requests (bucket.<domain>)'),
+  redisUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('Redis for the repair queue; without it missing shards wait for the auditor'),
+  inlineThresholdBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024)
+    .default(4096)
+    .describe('Objects up to this size are stored in the namespace record instead of erasure-coded'),
+  digestWorkers: z.coerce.number().int().min(1).max(64).default(2).describe('Threads hashing bodies (MD5, SHA-256)'),
+  clusterConfigWaitMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60_000)
+    .describe('How long to wait at startup for `platter bootstrap` to create the cluster config'),
 });
+
+export type FrontendConfig = z.infer<typeof frontendConfigSchema>;

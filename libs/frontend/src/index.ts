@@ -1,1 +1,3 @@
-export { frontendConfigSchema } from './config.js';
+export { frontendConfigSchema, type FrontendConfig } from './config.js';
+export { startFrontend } from './frontend.js';
+export type { NamespaceApi } from './s3/namespace-api.js';

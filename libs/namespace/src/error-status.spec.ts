@@ -2,7 +2,8 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { commonV1 } from '@platter/proto';
 import { Code } from '@platter/rpc';
 import { describe, expect, it } from 'vitest';
-import { ERROR_DETAIL_KEY, namespaceErrorStatus, toNamespaceRpcError } from './error-status.js';
+import { ERROR_DETAIL_KEY } from '@platter/rpc';
+import { namespaceErrorStatus, toNamespaceRpcError } from './error-status.js';
 import { NamespaceError } from './errors.js';
 
 describe('namespace error statuses', () => {

@@ -1,10 +1,6 @@
-import { create, toBinary } from '@bufbuild/protobuf';
 import { commonV1 } from '@platter/proto';
-import { Code, Metadata, RpcError } from '@platter/rpc';
+import { Code, rpcErrorWithDetail, type RpcError } from '@platter/rpc';
 import type { NamespaceError, NamespaceErrorCode } from './errors.js';
-
-/** Trailing metadata key of the ErrorDetail (proto/README.md, "Errors"). */
-export const ERROR_DETAIL_KEY = 'platter-error-detail-bin';
 
 const R = commonV1.ErrorReason;
 
@@ -63,21 +59,29 @@ export function namespaceErrorStatus(code: NamespaceErrorCode): NamespaceStatus 
       return { code: Code.RESOURCE_EXHAUSTED, reason: R.UNSPECIFIED };
     case 'STORE_CLOSED':
       return { code: Code.UNAVAILABLE, reason: R.UNSPECIFIED };
+    case 'WRONG_ROLE':
+      return { code: Code.FAILED_PRECONDITION, reason: R.WRONG_ROLE };
+    case 'WRONG_PARTITION':
+      return { code: Code.FAILED_PRECONDITION, reason: R.WRONG_PARTITION };
+    case 'NOT_SERVING':
+      return { code: Code.UNAVAILABLE, reason: R.UNSPECIFIED };
   }
 }
 
 /** The RpcError a handler throws for a namespace error, with its ErrorDetail in the trailers. */
 export function toNamespaceRpcError(error: NamespaceError): RpcError {
   const status = namespaceErrorStatus(error.code);
-  const metadata = new Metadata();
-  const detail = create(commonV1.ErrorDetailSchema, {
-    reason: status.reason,
-    resource: error.resource,
-    currentEpoch: error.currentEpoch,
-    currentSequence: error.currentSequence,
-  });
-  metadata.set(ERROR_DETAIL_KEY, Buffer.from(toBinary(commonV1.ErrorDetailSchema, detail)));
   // DIVERGED is a bug: its message stays in the logs, not on the wire.
   const message = status.code === Code.INTERNAL ? 'internal error' : error.message;
-  return new RpcError(status.code, message, { metadata, cause: error });
+  return rpcErrorWithDetail(
+    status.code,
+    message,
+    {
+      reason: status.reason,
+      resource: error.resource,
+      currentEpoch: error.currentEpoch,
+      currentSequence: error.currentSequence,
+    },
+    error,
+  );
 }

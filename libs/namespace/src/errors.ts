@@ -40,7 +40,15 @@ export type NamespaceErrorCode =
   // a replica that must be rebuilt, never papered over.
   | 'DIVERGED'
   | 'STORE_FULL'
-  | 'STORE_CLOSED';
+  | 'STORE_CLOSED'
+  // Routing (the chain service): this replica is not the head (for a write),
+  // the tail (for a read) or the sender's neighbour (for Forward/Ack).
+  | 'WRONG_ROLE'
+  // This process does not host the partition, or the key is not in it.
+  | 'WRONG_PARTITION'
+  // This replica may not serve now: its membership lease is lost, or it is
+  // between configurations. Retry with backoff (elsewhere, after a refresh).
+  | 'NOT_SERVING';
 
 export interface NamespaceErrorOptions {
   /** What the error is about (bucket, key, upload id, disk id), for logs and S3 error bodies. */

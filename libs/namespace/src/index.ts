@@ -1,8 +1,8 @@
-export { namespaceConfigSchema } from './config.js';
+export { namespaceConfigSchema, namespaceDataDir } from './config.js';
 
 // Errors and their gRPC statuses.
 export { NamespaceError, isNamespaceError, type NamespaceErrorCode, type NamespaceErrorOptions } from './errors.js';
-export { ERROR_DETAIL_KEY, namespaceErrorStatus, toNamespaceRpcError, type NamespaceStatus } from './error-status.js';
+export { namespaceErrorStatus, toNamespaceRpcError, type NamespaceStatus } from './error-status.js';
 
 // One partition replica's storage.
 export {
@@ -47,15 +47,6 @@ export { checkChainEpoch } from './state/epoch-fence.js';
 export { GroupCommitter } from './state/group-committer.js';
 export { DEFAULT_LIST_SCAN_BUDGET_ROWS } from './state/list-objects.js';
 
-// Listing across partitions, and who owns a key.
-export {
-  mergeListMultipartUploadsPages,
-  mergeListObjectVersionsPages,
-  mergeListObjectsPages,
-} from './listing/list-merge.js';
-export { decodeContinuationToken, encodeContinuationToken, type ListPosition } from './listing/list-position.js';
-export { homePartitionOfBucket, partitionOfKey } from './partitioning/partition-of.js';
-
 // The linearizability checker (pure; used by fault tests of the whole system too).
 export {
   DEFAULT_MAX_EXPLORED_STATES,
@@ -72,3 +63,33 @@ export {
   type SequentialModel,
   type TimedOperation,
 } from './linearizability/index.js';
+
+// Configuration.
+export type { NamespaceConfig } from './config.js';
+
+// Chain replication: one process's replicas, the protocol, the elected manager.
+export { chainPosition, inChain, isHead, isTail, type ChainPosition } from './chain/chain-view.js';
+export {
+  ChainReplica,
+  DEFAULT_JOURNAL_RETAIN_ENTRIES,
+  DEFAULT_WRITE_ID_RETENTION_MS,
+  type ChainReplicaOptions,
+  type WriteOutcome,
+} from './chain/chain-replica.js';
+export { ReplicaHost, type ReplicaHostOptions } from './chain/replica-host.js';
+export { MemberPeerDirectory, type PeerDirectory, type ReplicaClient } from './chain/peer-directory.js';
+export { FORWARD_BATCH_MAX_ENTRIES } from './chain/successor-link.js';
+export {
+  DEFAULT_REPLICATION_FACTOR,
+  chainLoad,
+  initialChains,
+  planPromotion,
+  planRepair,
+} from './chain/chain-planner.js';
+export { CHAIN_MANAGER_ELECTION, ChainManager, type ChainManagerOptions } from './chain/chain-manager.js';
+
+// The gRPC services and their metrics.
+export { createNamespaceService, type NamespaceServiceOptions } from './service/namespace-service.js';
+export { createReplicaService } from './service/replica-service.js';
+export type { ReplicaLookup } from './service/routing-checks.js';
+export { registerNamespaceMetrics, type NamespaceMetrics } from './service/namespace-metrics.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startEtcd, startRedis, waitFor } from '@platter/testkit';
 import { Supervisor } from './supervisor.js';
-import { START_ORDER, expandTopology, loadTopology } from './topology.js';
+import { START_ORDER, expandTopology, loadTopology, type ProcessSpec } from './topology.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -17,6 +17,8 @@ const TOPOLOGY_FILE = process.env.PLATTER_TOPOLOGY ?? path.join(ROOT, 'deploy/lo
 const DETACHED_ENV = 'PLATTER_LAUNCHER_DETACHED';
 const DETACH_READY_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 120_000;
+// Placement's leader admits joining disks every few seconds; a slow first election adds a lease TTL.
+const DISKS_ACTIVE_TIMEOUT_MS = 60_000;
 
 const topology = loadTopology(TOPOLOGY_FILE);
 const dataDir = path.resolve(ROOT, topology.dataDir);
@@ -104,6 +106,7 @@ async function runForeground(): Promise<void> {
       await supervisor.startGroup(group);
       say(`${role.padEnd(9)} ${group.length} process${group.length > 1 ? 'es' : ''} ready`);
     }
+    await waitForActiveDisks(etcd.endpoints, specs);
     const env = {
       S3_ENDPOINT: `http://127.0.0.1:${topology.s3.port}`,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -163,6 +166,32 @@ async function bootstrapCluster(endpoints: string[]): Promise<{ accessKeyId: str
   });
   say(stdout.trim());
   return credentials;
+}
+
+/**
+ * Ready means writable: every disk of the topology registered and active
+ * (placement admits joining disks of the local cluster on its next round).
+ */
+async function waitForActiveDisks(endpoints: string[], specs: ProcessSpec[]): Promise<void> {
+  const expected = specs.filter((s) => s.role === 'storage').length * topology.storage.disksPerHost;
+  if (expected === 0 || !specs.some((s) => s.role === 'placement')) return;
+  await waitFor(
+    `all ${expected} disks to be active`,
+    async () => {
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [path.join(ROOT, 'tools/cli/dist/main.js'), 'disks', '--json'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ETCD_ENDPOINTS: endpoints.join(',') },
+        },
+      ).catch(() => ({ stdout: '{"disks":[]}' }));
+      const { disks } = JSON.parse(stdout) as { disks: { state: string }[] };
+      return disks.filter((d) => d.state === 'active').length >= expected;
+    },
+    { timeoutMs: DISKS_ACTIVE_TIMEOUT_MS, intervalMs: 500 },
+  );
+  say(`disks     ${expected} active`);
 }
 
 async function detach(): Promise<void> {

@@ -91,7 +91,10 @@ export function expandTopology(topology: Topology, dataDir: string): ProcessSpec
       }
       // A developer's disks join active: there is no operator to admit them one by one.
       if (role === 'placement') env.PLATTER_AUTO_ACTIVATE_JOINING = 'true';
-      specs.push({ role, id: `${role}-${i + 1}`, ...h, env });
+      const id = `${role}-${i + 1}`;
+      // Each replica's LMDB stores live with the rest of this cluster's data, never in a shared default.
+      if (role === 'namespace') env.PLATTER_DATA_DIR = path.join(dataDir, 'namespace', id);
+      specs.push({ role, id, ...h, env });
     }
   }
   return specs.map((s, i) => ({

@@ -7,11 +7,14 @@ import type { ShardAllocator, StripeAllocation } from '../data/data-path-types.j
 
 const ALLOCATE_TIMEOUT_MS = 5_000;
 
+export type PlacementClient = RpcClient<typeof placementV1.PlacementService>;
+
 export class PlacementAllocator implements ShardAllocator {
-  constructor(private readonly client: RpcClient<typeof placementV1.PlacementService>) {}
+  /** `client` picks a placement replica per call (any replica serves allocations). */
+  constructor(private readonly client: () => PlacementClient) {}
 
   async allocate(k: number, m: number, shardBytes: number, signal?: AbortSignal): Promise<StripeAllocation> {
-    const res = await this.client.allocateStripe(
+    const res = await this.client().allocateStripe(
       {
         dataShards: k,
         parityShards: m,

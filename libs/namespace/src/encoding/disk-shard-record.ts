@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
-import { asBuffer, readU64be } from './bytes.js';
+import { asBuffer, readU64be } from '@platter/namespace-client';
 import { NULL_VERSION_ID, idFromSequence } from './ids.js';
 import { readComponent } from './key-codec.js';
 import { RECORD_FORMAT, RecordFormatError } from './records.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes, prefixSuccessor } from './bytes.js';
+import { compareBytes, prefixSuccessor } from '@platter/namespace-client';
 
 const startsWithBytes = (bytes: Uint8Array, prefix: Uint8Array): boolean =>
   Buffer.from(bytes).subarray(0, prefix.length).equals(Buffer.from(prefix)) && bytes.length >= prefix.length;

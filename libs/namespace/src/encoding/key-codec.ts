@@ -1,4 +1,4 @@
-import { U64_MAX, asBuffer, readU64be, u32be, u64be, utf8 } from './bytes.js';
+import { U64_MAX, asBuffer, readU64be, u32be, u64be, utf8 } from '@platter/namespace-client';
 
 /**
  * Order-preserving tuple keys for LMDB (which compares keys as raw bytes).

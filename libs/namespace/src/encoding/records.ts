@@ -1,7 +1,7 @@
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { asBuffer, readU64be, u64be } from './bytes.js';
+import { asBuffer, readU64be, u64be } from '@platter/namespace-client';
 
 /**
  * Values of the replicated tables. Each starts with a record format byte so a

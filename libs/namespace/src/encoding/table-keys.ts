@@ -1,4 +1,4 @@
-import { asBuffer, readU64be, u32be, u64be, utf8 } from './bytes.js';
+import { asBuffer, readU64be, u32be, u64be, utf8 } from '@platter/namespace-client';
 import { TERMINATOR_BYTES, descendingU64, readComponent, readDescendingU64, stringComponent } from './key-codec.js';
 
 /** Key layouts of the replicated tables (see store/tables.ts). */

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
-import { compareBytes } from '../encoding/bytes.js';
+import { compareBytes } from '@platter/namespace-client';
 import { decodeApplied, encodeApplied } from '../encoding/records.js';
 import { META_APPLIED_KEY } from '../store/tables.js';
 

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
-import { asBuffer, readU64be } from '../encoding/bytes.js';
+import { asBuffer, readU64be } from '@platter/namespace-client';
 import type { JournalEntry } from './journal-entry.js';
 
 /**

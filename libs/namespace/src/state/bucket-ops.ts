@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
-import { utf8 } from '../encoding/bytes.js';
+import { utf8 } from '@platter/namespace-client';
 import { encodeBucket } from '../encoding/records.js';
 import { NamespaceError, invalidArgument } from '../errors.js';
 import type { OpHandler } from './prepare-scope.js';

@@ -1,8 +1,8 @@
-import { compareBytes, immediateSuccessor, maxBytes, prefixSuccessor, utf8 } from '../encoding/bytes.js';
+import { compareBytes, immediateSuccessor, maxBytes, prefixSuccessor, utf8 } from '@platter/namespace-client';
 import { escapeBytes } from '../encoding/key-codec.js';
 import { decodeVersionSummary, isDeleteMarkerRecord } from '../encoding/records.js';
 import { bucketPrefix, readVersionRowKey } from '../encoding/table-keys.js';
-import { afterKey, afterPrefix, commonPrefixOf, type ListPosition } from '../listing/list-position.js';
+import { afterKey, afterPrefix, commonPrefixOf, type ListPosition } from '@platter/namespace-client';
 import type { PartitionStore } from '../store/partition-store.js';
 import { RowCursor } from './row-cursor.js';
 import type { namespaceV1 } from '@platter/proto';

@@ -1,12 +1,12 @@
 import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
-import { compareBytes, immediateSuccessor, maxBytes, prefixSuccessor, utf8 } from '../encoding/bytes.js';
+import { compareBytes, immediateSuccessor, maxBytes, prefixSuccessor, utf8 } from '@platter/namespace-client';
 import { escapeBytes } from '../encoding/key-codec.js';
 import { decodeUpload, decodeVersionSummary } from '../encoding/records.js';
 import { bucketPrefix, readUploadRowKey, readVersionRowKey, uploadKey, versionKey } from '../encoding/table-keys.js';
 import { invalidArgument, type NamespaceError } from '../errors.js';
 import { sequenceFromId } from '../encoding/ids.js';
-import { afterPrefix, commonPrefixOf } from '../listing/list-position.js';
+import { afterPrefix, commonPrefixOf } from '@platter/namespace-client';
 import type { PartitionStore, Row } from '../store/partition-store.js';
 import type { ObjectIndex } from './object-index.js';
 import { RowCursor } from './row-cursor.js';

@@ -1,5 +1,5 @@
 import { namespaceV1 } from '@platter/proto';
-import { asBuffer } from '../encoding/bytes.js';
+import { asBuffer } from '@platter/namespace-client';
 import { deleteMutation, putMutation, type KvMutation } from '../journal/journal-entry.js';
 import type { ReplicatedTable } from '../store/tables.js';
 

@@ -1,5 +1,5 @@
 import { namespaceV1 } from '@platter/proto';
-import { prefixSuccessor, readU64be, utf8 } from '../encoding/bytes.js';
+import { prefixSuccessor, readU64be, utf8 } from '@platter/namespace-client';
 import { NULL_VERSION_ID, sequenceFromId } from '../encoding/ids.js';
 import { readDescendingU64 } from '../encoding/key-codec.js';
 import {

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { NamespaceError, invalidArgument } from '../errors.js';
 import type { JournalEntry } from '../journal/journal-entry.js';
-import { LIST_START, afterMarker, decodeContinuationToken, encodeContinuationToken } from '../listing/list-position.js';
+import { LIST_START, afterMarker, decodeContinuationToken, encodeContinuationToken } from '@platter/namespace-client';
 import type { PartitionStore } from '../store/partition-store.js';
 import { checkChainEpoch } from './epoch-fence.js';
 import { GroupCommitter } from './group-committer.js';

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
-import { fromBase64Url, immediateSuccessor, prefixSuccessor, toBase64Url, utf8 } from '../encoding/bytes.js';
+import { fromBase64Url, immediateSuccessor, prefixSuccessor, toBase64Url, utf8 } from '@platter/namespace-client';
 import { decodeDiskShardRecord } from '../encoding/disk-shard-record.js';
 import { decodeBucket } from '../encoding/records.js';
 import { diskPrefix, diskShardKey } from '../encoding/table-keys.js';

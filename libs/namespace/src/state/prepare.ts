@@ -1,6 +1,6 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { GenMessage } from '@bufbuild/protobuf/codegenv2';
-import { u64be, utf8 } from '../encoding/bytes.js';
+import { u64be, utf8 } from '@platter/namespace-client';
 import { decodeWriteId, encodeWriteId } from '../encoding/records.js';
 import { writeIdKey, writeIdSeqKey } from '../encoding/table-keys.js';
 import { NamespaceError } from '../errors.js';

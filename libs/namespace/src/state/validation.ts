@@ -1,5 +1,5 @@
 import { namespaceV1, commonV1 } from '@platter/proto';
-import { isWellFormedUtf16 } from '../encoding/bytes.js';
+import { isWellFormedUtf16 } from '@platter/namespace-client';
 import { encodedVersionKeyLength } from '../encoding/table-keys.js';
 import { invalidArgument, type NamespaceError } from '../errors.js';
 import { MAX_LMDB_KEY_BYTES } from '../store/partition-store.js';

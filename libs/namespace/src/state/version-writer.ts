@@ -3,7 +3,7 @@ import { namespaceV1 } from '@platter/proto';
 import { NULL_VERSION_ID, idFromSequence } from '../encoding/ids.js';
 import { decodeVersion, encodeVersion } from '../encoding/records.js';
 import { objectPrefix, versionKey } from '../encoding/table-keys.js';
-import { u64be } from '../encoding/bytes.js';
+import { u64be } from '@platter/namespace-client';
 import { NamespaceError } from '../errors.js';
 import type { PrepareScope } from './prepare-scope.js';
 import { versionOwner } from '../encoding/disk-shard-record.js';

@@ -1,5 +1,5 @@
 import { crc32c } from '@node-rs/crc32';
-import { u32be, utf8 } from '../encoding/bytes.js';
+import { u32be, utf8 } from '@platter/namespace-client';
 
 /**
  * The framing of one snapshot pair (namespace.proto, SnapshotTrailer):

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { namespaceV1 } from '@platter/proto';
-import { asBuffer, readU64be, u64be } from '../encoding/bytes.js';
+import { asBuffer, readU64be, u64be } from '@platter/namespace-client';
 import { decodeApplied, type AppliedMark } from '../encoding/records.js';
 import { NamespaceError } from '../errors.js';
 import { JOURNAL_FORMAT_VERSION, entryMark, type JournalEntry } from '../journal/journal-entry.js';

@@ -1,7 +1,7 @@
 import { namespaceV1 } from '@platter/proto';
 import { NamespaceError } from '../errors.js';
-import { mergeListObjectVersionsPages, mergeListObjectsPages } from '../listing/list-merge.js';
-import { partitionOfKey } from '../partitioning/partition-of.js';
+import { mergeListObjectVersionsPages, mergeListObjectsPages } from '@platter/namespace-client';
+import { partitionOfKey } from '@platter/namespace-client';
 import type { NamespaceOp } from '../state/ops.js';
 import { PartitionStateMachine, type Committed } from '../state/partition-state-machine.js';
 import { PartitionStore } from '../store/partition-store.js';

@@ -2,11 +2,11 @@ import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { byBytes } from '../testing/reference-namespace.js';
-import { createBucketOp, deleteObjectOp, putObjectOp, setVersioningOp } from '../testing/requests.js';
-import { ShardedNamespace } from '../testing/sharded-namespace.js';
-import { encodeContinuationToken } from './list-position.js';
-import { mergeListObjectsPages } from './list-merge.js';
+import { byBytes } from './testing/reference-namespace.js';
+import { createBucketOp, deleteObjectOp, putObjectOp, setVersioningOp } from './testing/requests.js';
+import { ShardedNamespace } from './testing/sharded-namespace.js';
+import { encodeContinuationToken } from '@platter/namespace-client';
+import { mergeListObjectsPages } from '@platter/namespace-client';
 
 // Listing across partitions (the list-after-write part of G2): merged pages
 // are sorted, resume exactly, and agree with a single sorted view.

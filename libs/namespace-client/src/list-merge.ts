@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
-import { compareBytes, immediateSuccessor, prefixSuccessor, utf8 } from '../encoding/bytes.js';
+import { compareBytes, immediateSuccessor, prefixSuccessor, utf8 } from './bytes.js';
 import {
   afterKey,
   afterPrefix,

@@ -1,5 +1,5 @@
 import { crc32c } from '@node-rs/crc32';
-import { asBuffer, fromBase64Url, immediateSuccessor, prefixSuccessor, toBase64Url, utf8 } from '../encoding/bytes.js';
+import { asBuffer, fromBase64Url, immediateSuccessor, prefixSuccessor, toBase64Url, utf8 } from './bytes.js';
 
 /**
  * Where a listing resumes, in the raw UTF-8 byte space of object keys: the

@@ -1,0 +1,283 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCluster, type LocalCluster } from '@platter/testkit';
+
+// The S3 API as an unmodified AWS SDK v3 client sees it, against a whole
+// cluster of real processes: storage, namespace chains, placement, frontend.
+
+let cluster: LocalCluster;
+let s3: S3Client;
+
+beforeAll(async () => {
+  cluster = await startLocalCluster();
+  s3 = new S3Client({
+    endpoint: cluster.endpoint,
+    region: cluster.region,
+    credentials: cluster.credentials,
+    forcePathStyle: true,
+  });
+}, 240_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  await cluster?.stop();
+}, 120_000);
+
+async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+
+describe('S3 API over the local cluster', () => {
+  it('creates, finds and lists a bucket; a second create by the owner says so', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'e2e-one' }));
+    await s3.send(new HeadBucketCommand({ Bucket: 'e2e-one' }));
+    const list = await s3.send(new ListBucketsCommand({}));
+    expect(list.Buckets?.map((b) => b.Name)).toContain('e2e-one');
+    expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'e2e-one' })))).toEqual({
+      name: 'BucketAlreadyOwnedByYou',
+      status: 409,
+    });
+    expect((await errorOf(s3.send(new HeadBucketCommand({ Bucket: 'e2e-missing' })))).status).toBe(404);
+  });
+
+  it('stores a tiny object inline and a 12 MiB object erasure-coded, and reads both back byte-exact', async () => {
+    const tiny = Buffer.from('hello, platter');
+    const big = randomBytes(12 * 1024 * 1024 + 12345);
+    const putTiny = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'e2e-one',
+        Key: 'dir/tiny.txt',
+        Body: tiny,
+        ContentType: 'text/plain',
+        Metadata: { color: 'blue' },
+      }),
+    );
+    expect(putTiny.ETag).toBe(`"${md5(tiny)}"`);
+    const putBig = await s3.send(new PutObjectCommand({ Bucket: 'e2e-one', Key: 'dir/big.bin', Body: big }));
+    expect(putBig.ETag).toBe(`"${md5(big)}"`);
+
+    const gotTiny = await s3.send(new GetObjectCommand({ Bucket: 'e2e-one', Key: 'dir/tiny.txt' }));
+    expect(Buffer.from(await gotTiny.Body!.transformToByteArray()).equals(tiny)).toBe(true);
+    expect(gotTiny.ContentType).toBe('text/plain');
+    expect(gotTiny.Metadata).toEqual({ color: 'blue' });
+
+    const gotBig = await s3.send(new GetObjectCommand({ Bucket: 'e2e-one', Key: 'dir/big.bin' }));
+    expect(md5(Buffer.from(await gotBig.Body!.transformToByteArray()))).toBe(md5(big));
+
+    const from = 5 * 1024 * 1024 - 7;
+    const ranged = await s3.send(
+      new GetObjectCommand({ Bucket: 'e2e-one', Key: 'dir/big.bin', Range: `bytes=${from}-${from + 99_999}` }),
+    );
+    expect(ranged.ContentRange).toBe(`bytes ${from}-${from + 99_999}/${big.length}`);
+    expect(Buffer.from(await ranged.Body!.transformToByteArray()).equals(big.subarray(from, from + 100_000))).toBe(
+      true,
+    );
+
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'e2e-one', Key: 'dir/big.bin' }));
+    expect(head.ContentLength).toBe(big.length);
+    expect(head.ETag).toBe(`"${md5(big)}"`);
+  }, 120_000);
+
+  it('honours If-None-Match: * atomically, and If-Match on GET', async () => {
+    const body = Buffer.from('first');
+    await s3.send(new PutObjectCommand({ Bucket: 'e2e-one', Key: 'cond', Body: body, IfNoneMatch: '*' }));
+    expect(
+      await errorOf(
+        s3.send(
+          new PutObjectCommand({ Bucket: 'e2e-one', Key: 'cond', Body: Buffer.from('second'), IfNoneMatch: '*' }),
+        ),
+      ),
+    ).toEqual({ name: 'PreconditionFailed', status: 412 });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'e2e-one', Key: 'cond' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).toString()).toBe('first');
+    expect(
+      (await errorOf(s3.send(new GetObjectCommand({ Bucket: 'e2e-one', Key: 'cond', IfMatch: '"nope"' })))).status,
+    ).toBe(412);
+  });
+
+  it('lists with prefix, delimiter and pages that resume exactly', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'e2e-list' }));
+    const keys = Array.from({ length: 23 }, (_, i) => `k/${String(i).padStart(3, '0')}`);
+    for (const Key of [...keys, 'other/x', 'top'])
+      await s3.send(new PutObjectCommand({ Bucket: 'e2e-list', Key, Body: Key }));
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'e2e-list', Prefix: 'k/', MaxKeys: 5, ContinuationToken: token }),
+      );
+      seen.push(...(page.Contents ?? []).map((c) => c.Key!));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    expect(seen).toEqual(keys);
+    const top = await s3.send(new ListObjectsV2Command({ Bucket: 'e2e-list', Delimiter: '/' }));
+    expect(top.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['k/', 'other/']);
+    expect(top.Contents?.map((c) => c.Key)).toEqual(['top']);
+  }, 60_000);
+
+  it('deletes objects and refuses to delete a non-empty bucket', async () => {
+    expect(await errorOf(s3.send(new DeleteBucketCommand({ Bucket: 'e2e-one' })))).toEqual({
+      name: 'BucketNotEmpty',
+      status: 409,
+    });
+    for (const Key of ['dir/tiny.txt', 'dir/big.bin', 'cond'])
+      await s3.send(new DeleteObjectCommand({ Bucket: 'e2e-one', Key }));
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'e2e-one', Key: 'cond' })))).toEqual({
+      name: 'NoSuchKey',
+      status: 404,
+    });
+    await s3.send(new DeleteBucketCommand({ Bucket: 'e2e-one' }));
+  });
+
+  it('refuses a wrong secret and an unknown key', async () => {
+    const bad = new S3Client({
+      endpoint: cluster.endpoint,
+      region: cluster.region,
+      credentials: { accessKeyId: cluster.credentials.accessKeyId, secretAccessKey: 'not-the-secret' },
+      forcePathStyle: true,
+    });
+    expect(await errorOf(bad.send(new ListBucketsCommand({})))).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
+    bad.destroy();
+    const unknown = new S3Client({
+      endpoint: cluster.endpoint,
+      region: cluster.region,
+      credentials: { accessKeyId: 'PTUNKNOWNKEY0000000', secretAccessKey: 'whatever-secret' },
+      forcePathStyle: true,
+    });
+    expect(await errorOf(unknown.send(new ListBucketsCommand({})))).toEqual({
+      name: 'InvalidAccessKeyId',
+      status: 403,
+    });
+    unknown.destroy();
+  });
+});
+
+describe('multipart, copy and presigned URLs', () => {
+  const MiB = 1024 * 1024;
+
+  it('uploads in parts (lib-storage), completes atomically, and reads back byte-exact with an -N ETag', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'e2e-mp' }));
+    const body = randomBytes(17 * MiB + 333);
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: 'e2e-mp', Key: 'big/multi.bin', Body: body },
+      partSize: 5 * MiB,
+      queueSize: 2,
+    });
+    const done = await upload.done();
+    expect(done.ETag).toMatch(/^"[0-9a-f]{32}-4"$/);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'e2e-mp', Key: 'big/multi.bin' }));
+    expect(md5(Buffer.from(await got.Body!.transformToByteArray()))).toBe(md5(body));
+    // A range across the boundary of parts 1 and 2.
+    const from = 5 * MiB - 10;
+    const ranged = await s3.send(
+      new GetObjectCommand({ Bucket: 'e2e-mp', Key: 'big/multi.bin', Range: `bytes=${from}-${from + 19}` }),
+    );
+    expect(Buffer.from(await ranged.Body!.transformToByteArray()).equals(body.subarray(from, from + 20))).toBe(true);
+  }, 180_000);
+
+  it('lists parts and uploads, and an aborted upload is gone', async () => {
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'e2e-mp', Key: 'aborted' }));
+    const uploadId = created.UploadId!;
+    await s3.send(
+      new UploadPartCommand({
+        Bucket: 'e2e-mp',
+        Key: 'aborted',
+        UploadId: uploadId,
+        PartNumber: 1,
+        Body: randomBytes(1000),
+      }),
+    );
+    const parts = await s3.send(new ListPartsCommand({ Bucket: 'e2e-mp', Key: 'aborted', UploadId: uploadId }));
+    expect(parts.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([[1, 1000]]);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'e2e-mp' }));
+    expect(uploads.Uploads?.map((u) => u.UploadId)).toContain(uploadId);
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'e2e-mp', Key: 'aborted', UploadId: uploadId }));
+    expect(
+      (await errorOf(s3.send(new ListPartsCommand({ Bucket: 'e2e-mp', Key: 'aborted', UploadId: uploadId })))).name,
+    ).toBe('NoSuchUpload');
+  });
+
+  it('copies an object with its metadata, or replaces the metadata', async () => {
+    const body = randomBytes(300_000);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'e2e-mp',
+        Key: 'src',
+        Body: body,
+        ContentType: 'image/png',
+        Metadata: { a: '1' },
+      }),
+    );
+    const copied = await s3.send(new CopyObjectCommand({ Bucket: 'e2e-mp', Key: 'dst', CopySource: 'e2e-mp/src' }));
+    expect(copied.CopyObjectResult?.ETag).toBe(`"${md5(body)}"`);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'e2e-mp', Key: 'dst' }));
+    expect(head.ContentType).toBe('image/png');
+    expect(head.Metadata).toEqual({ a: '1' });
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'e2e-mp',
+        Key: 'dst2',
+        CopySource: 'e2e-mp/src',
+        MetadataDirective: 'REPLACE',
+        ContentType: 'text/plain',
+      }),
+    );
+    const head2 = await s3.send(new HeadObjectCommand({ Bucket: 'e2e-mp', Key: 'dst2' }));
+    expect(head2.ContentType).toBe('text/plain');
+    expect(head2.Metadata).toEqual({});
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'e2e-mp', Key: 'dst2' }));
+    expect(md5(Buffer.from(await got.Body!.transformToByteArray()))).toBe(md5(body));
+  }, 60_000);
+
+  it('serves presigned GET and PUT URLs, and refuses an expired one', async () => {
+    const body = Buffer.from('presigned bytes');
+    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'e2e-mp', Key: 'presigned' }), {
+      expiresIn: 60,
+    });
+    const put = await fetch(putUrl, { method: 'PUT', body });
+    expect(put.status).toBe(200);
+    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'e2e-mp', Key: 'presigned' }), {
+      expiresIn: 60,
+    });
+    const got = await fetch(getUrl);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(body)).toBe(true);
+    const expiredUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'e2e-mp', Key: 'presigned' }), {
+      expiresIn: 1,
+      signingDate: new Date(Date.now() - 60_000),
+    });
+    const expired = await fetch(expiredUrl);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('<Code>AccessDenied</Code>');
+  });
+});

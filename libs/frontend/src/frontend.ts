@@ -1,0 +1,108 @@
+import { openCodec } from '@platter/erasure';
+import type { ClusterConfig } from '@platter/cluster';
+import { connectRedis } from '@platter/heat';
+import type { ServiceHost } from '@platter/service-host';
+import { Counter, Histogram } from 'prom-client';
+import { AccessKeys } from './cluster/access-keys.js';
+import { PlacementAllocator } from './cluster/placement-allocator.js';
+import { PlacementClients } from './cluster/placement-clients.js';
+import { RedisRepairSink } from './cluster/redis-repair-sink.js';
+import { EtcdStorageDirectory } from './cluster/storage-directory.js';
+import type { StripeCodec } from './data/data-path-types.js';
+import { LatencyTracker } from './data/latency-tracker.js';
+import { DigestPool } from './digest/digest-pool.js';
+import { s3Routes } from './http/s3-routes.js';
+import { S3Server } from './http/s3-server.js';
+import type { FrontendConfig } from './config.js';
+import type { NamespaceApi } from './s3/namespace-api.js';
+import type { ObjectStoreDeps, RepairSink } from './s3/object-store-deps.js';
+
+// Wires a frontend process: watched views (access keys, live disks,
+// placement members), clients, the digest threads, and the S3 server, each
+// with its shutdown step.
+
+/** Until enough reads were seen, a shard read pending this long is hedged. */
+const DEFAULT_HEDGE_MS = 200;
+/** Never hedge sooner than this, however fast recent reads were. */
+const HEDGE_FLOOR_MS = 5;
+
+export async function startFrontend(opts: {
+  host: ServiceHost;
+  config: FrontendConfig;
+  cluster: ClusterConfig;
+  namespace: NamespaceApi;
+}): Promise<{ s3Port: number }> {
+  const { host, config, cluster } = opts;
+  const log = host.logger;
+  const accessKeys = await AccessKeys.open({ etcd: host.etcd, keyspace: host.keyspace, logger: log });
+  host.shutdown.onShutdown('close access key watch', () => accessKeys.close());
+  const storage = await EtcdStorageDirectory.open({
+    etcd: host.etcd,
+    keyspace: host.keyspace,
+    logger: log,
+    registry: host.registry,
+  });
+  host.shutdown.onShutdown('close storage clients', () => storage.close());
+  const placement = new PlacementClients(host.memberView, host.registry);
+  host.shutdown.onShutdown('close placement clients', () => placement.close());
+  const digests = new DigestPool(config.digestWorkers);
+  host.shutdown.onShutdown('stop digest threads', () => digests.close());
+  let repair: RepairSink = { missingShards: async () => log.warn('no redisUrl: missing shards wait for the auditor') };
+  if (config.redisUrl !== undefined) {
+    const redis = connectRedis(config.redisUrl, { logger: log });
+    host.shutdown.onShutdown('close redis', () => redis.disconnect());
+    repair = new RedisRepairSink(redis);
+  }
+  const codecs = new Map<string, StripeCodec>();
+  const deps: ObjectStoreDeps = {
+    namespace: opts.namespace,
+    allocator: new PlacementAllocator(() => placement.pick()),
+    storage,
+    codecFor(codecId, k, m) {
+      const id = `${codecId}/${k}/${m}`;
+      let c = codecs.get(id);
+      if (!c) codecs.set(id, (c = openCodec(codecId, k, m)));
+      return c;
+    },
+    latency: new LatencyTracker(DEFAULT_HEDGE_MS, HEDGE_FLOOR_MS),
+    digests,
+    scheme: {
+      k: cluster.ec.k,
+      m: cluster.ec.m,
+      blockSize: cluster.blockSizeBytes,
+      codecId: cluster.ec.codec,
+      writeQuorum: cluster.writeQuorum,
+    },
+    inlineThresholdBytes: config.inlineThresholdBytes,
+    repair,
+    region: config.region,
+  };
+  const requests = new Counter({
+    name: 'platter_frontend_requests_total',
+    help: 'S3 requests answered, by method and HTTP status',
+    labelNames: ['method', 'status'],
+    registers: [host.registry],
+  });
+  const seconds = new Histogram({
+    name: 'platter_frontend_request_seconds',
+    help: 'Time to answer an S3 request (to the last body byte), by method',
+    labelNames: ['method'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [host.registry],
+  });
+  const server = new S3Server({
+    region: config.region,
+    baseDomains: config.baseDomains,
+    accessKeys,
+    route: s3Routes(deps),
+    logger: log.child({ component: 's3' }),
+    onResponse: (method, status, s) => {
+      requests.inc({ method, status: String(status) });
+      seconds.observe({ method }, s);
+    },
+  });
+  const s3Port = await server.listen(config.s3Host, config.s3Port);
+  host.shutdown.onShutdown('stop S3 server', () => server.close(config.shutdownGraceMs));
+  log.info({ step: 's3', host: config.s3Host, port: s3Port }, 'S3 endpoint listening');
+  return { s3Port };
+}

@@ -1,0 +1,38 @@
+import { S3Error } from '@platter/s3';
+import type { S3Call } from '../http/s3-call.js';
+import { s3ErrorOfNamespace } from './namespace-errors.js';
+import type { ObjectStoreDeps } from './object-store-deps.js';
+
+// Buckets belong to accounts; another account gets AccessDenied (no bucket
+// policies or ACLs yet). Owners are remembered briefly: a bucket's owner can
+// only change by deleting and re-creating it, which this short memory
+// tolerates.
+
+const OWNER_TTL_MS = 2_000;
+const MAX_REMEMBERED = 10_000;
+const owners = new WeakMap<ObjectStoreDeps, Map<string, { owner: string; at: number }>>();
+
+export async function checkBucketAccess(deps: ObjectStoreDeps, call: S3Call, bucket: string): Promise<void> {
+  let memo = owners.get(deps);
+  if (!memo) owners.set(deps, (memo = new Map()));
+  const now = performance.now();
+  let seen = memo.get(bucket);
+  if (!seen || now - seen.at > OWNER_TTL_MS) {
+    let res;
+    try {
+      res = await deps.namespace.getBucket({ name: bucket }, { signal: call.signal });
+    } catch (err) {
+      memo.delete(bucket);
+      throw s3ErrorOfNamespace(err, { bucket });
+    }
+    if (!res.bucket) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: bucket } });
+    if (memo.size >= MAX_REMEMBERED) memo.clear();
+    memo.set(bucket, (seen = { owner: res.bucket.ownerAccountId, at: now }));
+  }
+  if (seen.owner !== call.accountId) throw new S3Error('AccessDenied');
+}
+
+/** Forgets a bucket at once (after this frontend deleted it). */
+export function forgetBucket(deps: ObjectStoreDeps, bucket: string): void {
+  owners.get(deps)?.delete(bucket);
+}

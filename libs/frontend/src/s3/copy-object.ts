@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { assertReadConditions, copyObjectResultXml, S3Error, type ConditionalHeaders } from '@platter/s3';
+import type { S3Call, S3Response } from '../http/s3-call.js';
+import { checkBucketAccess } from './bucket-access.js';
+import { contentHeadersOf, lastModifiedOf } from './content-headers.js';
+import { ingest, layoutOf } from './ingest.js';
+import { s3ErrorOfNamespace } from './namespace-errors.js';
+import type { ObjectStoreDeps } from './object-store-deps.js';
+import { lookup, objectBytes, queueRepair, resourceOf, versionHeader, writeConditionOf } from './objects.js';
+
+// CopyObject: the source's bytes stream through this frontend into a new
+// stripe set (a copy never shares shards with its source, so deleting one
+// never touches the other). Metadata is copied or replaced as the directive
+// says; the copy-source conditions are checked against the source.
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId: string;
+}
+
+/** `x-amz-copy-source`: `[/]bucket/key[?versionId=v]`, URL-encoded. */
+export function parseCopySource(header: string): CopySource {
+  const q = header.indexOf('?');
+  const path = q < 0 ? header : header.slice(0, q);
+  const versionId = q < 0 ? '' : (new URLSearchParams(header.slice(q + 1)).get('versionId') ?? '');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path.startsWith('/') ? path.slice(1) : path);
+  } catch {
+    throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+  }
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1)
+    throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
+}
+
+/** The x-amz-copy-source-if-* headers, as the plain conditional headers they mirror. */
+function copySourceConditions(h: IncomingHttpHeaders): ConditionalHeaders {
+  const get = (name: string): string | undefined => {
+    const v = h[`x-amz-copy-source-${name}`];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const c: ConditionalHeaders = {};
+  const ifMatch = get('if-match');
+  const ifNoneMatch = get('if-none-match');
+  const ifModifiedSince = get('if-modified-since');
+  const ifUnmodifiedSince = get('if-unmodified-since');
+  if (ifMatch !== undefined) c.ifMatch = ifMatch;
+  if (ifNoneMatch !== undefined) c.ifNoneMatch = ifNoneMatch;
+  if (ifModifiedSince !== undefined) c.ifModifiedSince = ifModifiedSince;
+  if (ifUnmodifiedSince !== undefined) c.ifUnmodifiedSince = ifUnmodifiedSince;
+  return c;
+}
+
+export async function copyObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  const source = parseCopySource(String(call.req.headers['x-amz-copy-source']));
+  await checkBucketAccess(deps, call, bucket);
+  await checkBucketAccess(deps, call, source.bucket);
+  const src = await lookup(deps, call, source.bucket, source.key, source.versionId);
+  try {
+    assertReadConditions(copySourceConditions(call.req.headers), { etag: src.etag, lastModified: lastModifiedOf(src) });
+  } catch (err) {
+    // A copy answers 412 for every failed source condition, also for the ones GET answers 304.
+    if (err instanceof S3Error)
+      throw new S3Error('PreconditionFailed', undefined, { details: { Condition: 'x-amz-copy-source-If-*' } });
+    throw err;
+  }
+  const directive = String(call.req.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE')
+    throw new S3Error('InvalidArgument', 'Unknown metadata directive.');
+  if (directive === 'COPY' && source.bucket === bucket && source.key === key && !source.versionId)
+    throw new S3Error(
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  const size = Number(src.size);
+  const ingested = await ingest(
+    deps,
+    call.signal,
+    { size, chunks: objectBytes(deps, src, 0, size, call.signal) },
+    { partNumber: 1, allowInline: true },
+  );
+  const etag = ingested.md5.toString('hex');
+  let version;
+  try {
+    version = (
+      await deps.namespace.putObject(
+        {
+          writeId: randomUUID(),
+          bucket,
+          key,
+          condition: writeConditionOf(call),
+          size: BigInt(size),
+          etag,
+          headers: directive === 'COPY' ? src.headers : contentHeadersOf(call.req.headers),
+          ownerAccountId: call.accountId,
+          layout: layoutOf(ingested),
+        },
+        { signal: call.signal },
+      )
+    ).version;
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  if (ingested.kind === 'striped' && ingested.missing.length > 0 && version)
+    await queueRepair(deps, call, {
+      bucket,
+      key,
+      versionId: version.versionId,
+      partNumber: 1,
+      shardIndexes: ingested.missing,
+    });
+  const headers: Record<string, string> = { ...versionHeader(version) };
+  if (src.versionId && src.versionId !== 'null') headers['x-amz-copy-source-version-id'] = src.versionId;
+  return {
+    status: 200,
+    headers,
+    body: copyObjectResultXml({ etag: `"${etag}"`, lastModified: version ? lastModifiedOf(version) : new Date() }),
+  };
+}

@@ -1,0 +1,82 @@
+import { listObjectsV1Xml, listObjectsV2Xml, S3Error } from '@platter/s3';
+import type { S3Call, S3Response } from '../http/s3-call.js';
+import { checkBucketAccess } from './bucket-access.js';
+import { s3ErrorOfNamespace } from './namespace-errors.js';
+import type { ObjectStoreDeps } from './object-store-deps.js';
+
+// ListObjects (v1) and ListObjectsV2 over the namespace's merged, sorted
+// listing: pages resume exactly where the last one stopped, across
+// partitions (libs/namespace-client merges them).
+
+const MAX_KEYS = 1000;
+
+export async function listObjects(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const bucket = call.address.bucket;
+  if (bucket === undefined) throw new S3Error('InvalidRequest', 'A bucket is required.');
+  await checkBucketAccess(deps, call, bucket);
+  const q = call.address.query;
+  const v2 = q.get('list-type') === '2';
+  const encodingType = q.get('encoding-type');
+  if (encodingType !== null && encodingType !== 'url')
+    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request');
+  const maxKeysParam = q.get('max-keys');
+  const maxKeys = maxKeysParam === null ? MAX_KEYS : Number(maxKeysParam);
+  if (!Number.isInteger(maxKeys) || maxKeys < 0)
+    throw new S3Error('InvalidArgument', 'max-keys must be a non-negative integer.');
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const startAfter = v2 ? (q.get('start-after') ?? '') : (q.get('marker') ?? '');
+  const continuationToken = v2 ? (q.get('continuation-token') ?? '') : '';
+  let res;
+  try {
+    res = await deps.namespace.listObjects(
+      { bucket, prefix, delimiter, startAfter, continuationToken, maxKeys: Math.min(maxKeys, MAX_KEYS) },
+      { signal: call.signal },
+    );
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket });
+  }
+  const fetchOwner = !v2 || q.get('fetch-owner') === 'true';
+  const common = {
+    bucket,
+    prefix,
+    ...(delimiter ? { delimiter } : {}),
+    maxKeys,
+    isTruncated: res.isTruncated,
+    ...(encodingType === 'url' ? { encodingType: 'url' as const } : {}),
+    contents: res.objects.map((o) => ({
+      key: o.key,
+      lastModified: timestampDate(o.createdAt),
+      etag: `"${o.etag}"`,
+      size: Number(o.size),
+      storageClass: o.storageClass || 'STANDARD',
+      ...(fetchOwner ? { owner: { id: o.ownerAccountId, displayName: o.ownerAccountId } } : {}),
+    })),
+    commonPrefixes: res.commonPrefixes,
+  };
+  if (v2) {
+    return {
+      status: 200,
+      body: listObjectsV2Xml({
+        ...common,
+        ...(continuationToken ? { continuationToken } : {}),
+        ...(res.isTruncated ? { nextContinuationToken: res.nextContinuationToken } : {}),
+        ...(startAfter ? { startAfter } : {}),
+      }),
+    };
+  }
+  // v1 resumes by key: the last key or common prefix returned (sent only with a delimiter, as S3 does).
+  const last = [...res.objects.map((o) => o.key), ...res.commonPrefixes].sort().at(-1);
+  return {
+    status: 200,
+    body: listObjectsV1Xml({
+      ...common,
+      marker: startAfter,
+      ...(res.isTruncated && delimiter && last !== undefined ? { nextMarker: last } : {}),
+    }),
+  };
+}
+
+function timestampDate(t: { seconds: bigint; nanos: number } | undefined): Date {
+  return new Date(t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : 0);
+}

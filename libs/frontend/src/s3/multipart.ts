@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import {
+  completeMultipartUploadXml,
+  initiateMultipartUploadXml,
+  listMultipartUploadsXml,
+  listPartsXml,
+  MAX_COMPLETE_MULTIPART_XML_BYTES,
+  MAX_PART_NUMBER,
+  parseCompleteMultipartUpload,
+  S3Error,
+} from '@platter/s3';
+import type { S3Call, S3Response } from '../http/s3-call.js';
+import { readXmlBody } from '../http/xml-body.js';
+import { checkBucketAccess } from './bucket-access.js';
+import { contentHeadersOf } from './content-headers.js';
+import { ingestBody } from './ingest.js';
+import { s3ErrorOfNamespace } from './namespace-errors.js';
+import type { ObjectStoreDeps } from './object-store-deps.js';
+import { queueRepair, resourceOf, versionHeader, writeConditionOf } from './objects.js';
+
+// Multipart uploads. Each part is erasure-coded on its own as it arrives and
+// registered with the namespace; Complete commits the chosen parts as one
+// version, atomically and with the client's condition. S3's limits: part
+// numbers 1–10,000, parts up to 5 GiB, every part but the last at least
+// 5 MiB (checked by the namespace at Complete, which knows every part).
+
+const MAX_PARTS_PER_LIST = 1000;
+const MAX_UPLOADS_PER_LIST = 1000;
+
+function uploadIdOf(call: S3Call): string {
+  const id = call.address.query.get('uploadId');
+  if (!id) throw new S3Error('InvalidArgument', 'uploadId is required.');
+  return id;
+}
+
+export async function createMultipartUpload(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  await checkBucketAccess(deps, call, bucket);
+  let upload;
+  try {
+    upload = (
+      await deps.namespace.createMultipartUpload(
+        {
+          writeId: randomUUID(),
+          bucket,
+          key,
+          headers: contentHeadersOf(call.req.headers),
+          ownerAccountId: call.accountId,
+        },
+        { signal: call.signal },
+      )
+    ).upload;
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  return { status: 200, body: initiateMultipartUploadXml({ bucket, key, uploadId: upload?.uploadId ?? '' }) };
+}
+
+export async function uploadPart(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  const uploadId = uploadIdOf(call);
+  const partNumber = Number(call.address.query.get('partNumber'));
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER)
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
+  await checkBucketAccess(deps, call, bucket);
+  if (call.req.headers['x-amz-copy-source'] !== undefined)
+    throw new S3Error('NotImplemented', 'UploadPartCopy is not implemented yet.');
+  const ingested = await ingestBody(deps, call, { partNumber, allowInline: false });
+  if (ingested.kind !== 'striped') throw new Error('a part must be striped');
+  const etag = ingested.md5.toString('hex');
+  try {
+    await deps.namespace.registerPart(
+      { writeId: randomUUID(), bucket, key, uploadId, part: { ...ingested.part, etag } },
+      { signal: call.signal },
+    );
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  // The missing shards are named once the upload completes and the version exists.
+  if (ingested.missing.length > 0)
+    call.logger.warn({ uploadId, partNumber, missing: ingested.missing }, 'part stored at quorum; shards missing');
+  return { status: 200, headers: { ETag: `"${etag}"` } };
+}
+
+export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  const uploadId = uploadIdOf(call);
+  await checkBucketAccess(deps, call, bucket);
+  const parts = parseCompleteMultipartUpload(await readXmlBody(call, MAX_COMPLETE_MULTIPART_XML_BYTES));
+  let res;
+  try {
+    res = await deps.namespace.completeMultipartUpload(
+      {
+        writeId: randomUUID(),
+        bucket,
+        key,
+        uploadId,
+        parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        condition: writeConditionOf(call),
+      },
+      { signal: call.signal },
+    );
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  const v = res.version;
+  const striped = v?.layout?.data.case === 'striped' ? v.layout.data.value : undefined;
+  for (const part of striped?.parts ?? []) {
+    const n = (part.scheme?.dataShards ?? 0) + (part.scheme?.parityShards ?? 0);
+    const present = new Set(part.shards.map((s) => s.shardIndex));
+    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !present.has(i));
+    if (missing.length > 0 && v)
+      await queueRepair(deps, call, {
+        bucket,
+        key,
+        versionId: v.versionId,
+        partNumber: part.partNumber,
+        shardIndexes: missing,
+      });
+  }
+  return {
+    status: 200,
+    headers: versionHeader(v),
+    body: completeMultipartUploadXml({
+      location: `/${bucket}/${key}`,
+      bucket,
+      key,
+      etag: `"${v?.etag ?? ''}"`,
+    }),
+  };
+}
+
+export async function abortMultipartUpload(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  const uploadId = uploadIdOf(call);
+  await checkBucketAccess(deps, call, bucket);
+  try {
+    await deps.namespace.abortMultipartUpload(
+      { writeId: randomUUID(), bucket, key, uploadId },
+      { signal: call.signal },
+    );
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  return { status: 204 };
+}
+
+export async function listParts(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  const uploadId = uploadIdOf(call);
+  await checkBucketAccess(deps, call, bucket);
+  const q = call.address.query;
+  const maxParts = Math.min(Number(q.get('max-parts') ?? MAX_PARTS_PER_LIST), MAX_PARTS_PER_LIST);
+  const marker = Number(q.get('part-number-marker') ?? 0);
+  if (!Number.isInteger(maxParts) || maxParts < 0 || !Number.isInteger(marker) || marker < 0)
+    throw new S3Error('InvalidArgument', 'max-parts and part-number-marker must be non-negative integers.');
+  let res;
+  try {
+    res = await deps.namespace.listParts(
+      { bucket, key, uploadId, partNumberMarker: marker, maxParts },
+      { signal: call.signal },
+    );
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  const owner = { id: res.upload?.ownerAccountId ?? call.accountId };
+  return {
+    status: 200,
+    body: listPartsXml({
+      bucket,
+      key,
+      uploadId,
+      partNumberMarker: marker,
+      ...(res.isTruncated ? { nextPartNumberMarker: res.nextPartNumberMarker } : {}),
+      maxParts,
+      isTruncated: res.isTruncated,
+      initiator: owner,
+      owner,
+      storageClass: res.upload?.storageClass || 'STANDARD',
+      parts: res.parts.map((u) => ({
+        partNumber: u.part?.partNumber ?? 0,
+        lastModified: dateOf(u.registeredAt),
+        etag: `"${u.part?.etag ?? ''}"`,
+        size: Number(u.part?.size ?? 0n),
+      })),
+    }),
+  };
+}
+
+export async function listMultipartUploads(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const bucket = call.address.bucket;
+  if (bucket === undefined) throw new S3Error('InvalidRequest', 'A bucket is required.');
+  await checkBucketAccess(deps, call, bucket);
+  const q = call.address.query;
+  const maxUploads = Math.min(Number(q.get('max-uploads') ?? MAX_UPLOADS_PER_LIST), MAX_UPLOADS_PER_LIST);
+  if (!Number.isInteger(maxUploads) || maxUploads < 0)
+    throw new S3Error('InvalidArgument', 'max-uploads must be a non-negative integer.');
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const uploadIdMarker = q.get('upload-id-marker') ?? '';
+  let res;
+  try {
+    res = await deps.namespace.listMultipartUploads(
+      { bucket, prefix, delimiter, keyMarker, uploadIdMarker, maxUploads },
+      { signal: call.signal },
+    );
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket });
+  }
+  return {
+    status: 200,
+    body: listMultipartUploadsXml({
+      bucket,
+      keyMarker,
+      uploadIdMarker,
+      ...(res.isTruncated ? { nextKeyMarker: res.nextKeyMarker, nextUploadIdMarker: res.nextUploadIdMarker } : {}),
+      prefix,
+      ...(delimiter ? { delimiter } : {}),
+      maxUploads,
+      isTruncated: res.isTruncated,
+      uploads: res.uploads.map((u) => ({
+        key: u.key,
+        uploadId: u.uploadId,
+        initiated: dateOf(u.initiatedAt),
+        initiator: { id: u.ownerAccountId },
+        owner: { id: u.ownerAccountId },
+        storageClass: u.storageClass || 'STANDARD',
+      })),
+      commonPrefixes: res.commonPrefixes,
+    }),
+  };
+}
+
+function dateOf(t: { seconds: bigint; nanos: number } | undefined): Date {
+  return new Date(t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : 0);
+}

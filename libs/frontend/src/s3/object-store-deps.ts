@@ -1,0 +1,32 @@
+import type { DigestPool } from '../digest/digest-pool.js';
+import type { ShardAllocator, StorageDirectory, StripeCodec } from '../data/data-path-types.js';
+import type { LatencyTracker } from '../data/latency-tracker.js';
+import type { PartScheme } from '../data/part-writer.js';
+import type { NamespaceApi } from './namespace-api.js';
+
+/** Shard indexes a write could not store, to be rebuilt once the version is committed. */
+export interface RepairSink {
+  missingShards(task: {
+    bucket: string;
+    key: string;
+    versionId: string;
+    partNumber: number;
+    shardIndexes: number[];
+  }): Promise<void>;
+}
+
+/** Everything the S3 object operations use. */
+export interface ObjectStoreDeps {
+  namespace: NamespaceApi;
+  allocator: ShardAllocator;
+  storage: StorageDirectory;
+  codecFor(codecId: string, k: number, m: number): StripeCodec;
+  latency: LatencyTracker;
+  digests: DigestPool;
+  /** The cluster's scheme for new writes. */
+  scheme: PartScheme;
+  /** Objects up to this size live in the namespace record itself. */
+  inlineThresholdBytes: number;
+  repair: RepairSink;
+  region: string;
+}

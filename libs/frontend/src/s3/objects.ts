@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { namespaceV1 } from '@platter/proto';
+import {
+  assertReadConditions,
+  conditionalHeadersFrom,
+  contentRange,
+  parseRange,
+  parseWriteConditions,
+  S3Error,
+} from '@platter/s3';
+import { readPart } from '../data/part-reader.js';
+import type { S3Call, S3Response } from '../http/s3-call.js';
+import { checkBucketAccess } from './bucket-access.js';
+import { contentHeadersOf, lastModifiedOf, responseHeadersOf } from './content-headers.js';
+import { ingestBody, layoutOf } from './ingest.js';
+import { s3ErrorOfDataPath } from './data-errors.js';
+import { s3ErrorOfNamespace } from './namespace-errors.js';
+import type { ObjectStoreDeps } from './object-store-deps.js';
+
+// PutObject, GetObject, HeadObject and DeleteObject: the write path ends in
+// the namespace commit (the linearization point, with the client's
+// condition); the read path starts with a strongly consistent lookup.
+
+const C = namespaceV1.ConditionKind;
+
+export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  await checkBucketAccess(deps, call, bucket);
+  const condition = writeConditionOf(call);
+  const headers = contentHeadersOf(call.req.headers);
+  const ingested = await ingestBody(deps, call, { partNumber: 1, allowInline: true });
+  const etag = ingested.md5.toString('hex');
+  let version: namespaceV1.ObjectVersion | undefined;
+  try {
+    const res = await deps.namespace.putObject(
+      {
+        writeId: randomUUID(),
+        bucket,
+        key,
+        condition,
+        size: BigInt(ingested.size),
+        etag,
+        headers,
+        ownerAccountId: call.accountId,
+        layout: layoutOf(ingested),
+      },
+      { signal: call.signal },
+    );
+    version = res.version;
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  if (ingested.kind === 'striped' && ingested.missing.length > 0 && version)
+    await queueRepair(deps, call, {
+      bucket,
+      key,
+      versionId: version.versionId,
+      partNumber: 1,
+      shardIndexes: ingested.missing,
+    });
+  return { status: 200, headers: { ETag: `"${etag}"`, ...versionHeader(version) } };
+}
+
+/** Names the shards a write could not store; never fails the request (the auditor is the backstop). */
+export async function queueRepair(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  task: Parameters<ObjectStoreDeps['repair']['missingShards']>[0],
+): Promise<void> {
+  await deps.repair
+    .missingShards(task)
+    .catch((err: unknown) =>
+      call.logger.warn({ err, task }, 'could not queue missing shards; the auditor will find them'),
+    );
+}
+
+export async function getObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  await checkBucketAccess(deps, call, bucket);
+  const v = await lookup(deps, call, bucket, key);
+  assertReadConditions(conditionalHeadersFrom(call.req.headers), { etag: v.etag, lastModified: lastModifiedOf(v) });
+  const size = Number(v.size);
+  const range = parseRange(call.req.headers.range, size);
+  const from = range?.start ?? 0;
+  const to = range ? range.end + 1 : size;
+  const headers: Record<string, string | number> = {
+    ...responseHeadersOf(v, call.address.query),
+    'Content-Length': to - from,
+    'Accept-Ranges': 'bytes',
+  };
+  if (range) headers['Content-Range'] = contentRange(range, size);
+  if (call.method === 'HEAD') return { status: range ? 206 : 200, headers };
+  // The first stripe is read before the status goes out, so that an object
+  // that cannot be read now answers 503 instead of a cut 200.
+  const bytes = objectBytes(deps, v, from, to, call.signal);
+  let first: IteratorResult<Uint8Array>;
+  try {
+    first = await bytes.next();
+  } catch (err) {
+    throw s3ErrorOfDataPath(err);
+  }
+  return { status: range ? 206 : 200, headers, body: prepend(first, bytes) };
+}
+
+export async function deleteObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  await checkBucketAccess(deps, call, bucket);
+  const versionId = call.address.query.get('versionId') ?? '';
+  try {
+    const res = await deps.namespace.deleteObject(
+      { writeId: randomUUID(), bucket, key, versionId, condition: writeConditionOf(call) },
+      { signal: call.signal },
+    );
+    const headers: Record<string, string> = {};
+    if (res.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+    if (res.versionId && res.versionId !== 'null') headers['x-amz-version-id'] = res.versionId;
+    return { status: 204, headers };
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+}
+
+export async function lookup(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  bucket: string,
+  key: string,
+  versionId = call.address.query.get('versionId') ?? '',
+): Promise<namespaceV1.ObjectVersion> {
+  let v: namespaceV1.ObjectVersion | undefined;
+  try {
+    v = (await deps.namespace.getObject({ bucket, key, versionId }, { signal: call.signal })).version;
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  if (!v) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
+  if (v.deleteMarker)
+    throw new S3Error(versionId ? 'MethodNotAllowed' : 'NoSuchKey', undefined, { details: { Key: key } });
+  return v;
+}
+
+/** The bytes [from, to) of a version, part by part, stripe by stripe. */
+export async function* objectBytes(
+  deps: ObjectStoreDeps,
+  v: namespaceV1.ObjectVersion,
+  from: number,
+  to: number,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  const data = v.layout?.data;
+  if (!data || data.case === undefined) {
+    if (to > from) throw new Error(`version ${v.versionId} of ${v.key} has no layout`);
+    return;
+  }
+  if (data.case === 'inlineData') {
+    yield data.value.subarray(from, to);
+    return;
+  }
+  let partStart = 0;
+  for (const part of data.value.parts) {
+    const partEnd = partStart + Number(part.size);
+    if (partEnd > from && partStart < to) {
+      yield* readPart(
+        {
+          storage: deps.storage,
+          latency: deps.latency,
+          codec: (s) => deps.codecFor(s.codec, s.dataShards, s.parityShards),
+        },
+        part,
+        Math.max(from, partStart) - partStart,
+        Math.min(to, partEnd) - partStart,
+        signal,
+      );
+    }
+    partStart = partEnd;
+    if (partStart >= to) break;
+  }
+}
+
+async function* prepend(
+  first: IteratorResult<Uint8Array>,
+  rest: AsyncGenerator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
+}
+
+export function resourceOf(call: S3Call): { bucket: string; key: string } {
+  const { bucket, key } = call.address;
+  if (bucket === undefined || key === undefined)
+    throw new S3Error('InvalidRequest', 'A bucket and a key are required.');
+  return { bucket, key };
+}
+
+export function writeConditionOf(call: S3Call): { kind: namespaceV1.ConditionKind; etag?: string } | undefined {
+  const w = parseWriteConditions(call.req.headers);
+  if (w.ifNoneMatchAny && w.ifMatch !== undefined)
+    throw new S3Error('NotImplemented', 'If-Match and If-None-Match together are not supported.');
+  if (w.ifNoneMatchAny) return { kind: C.IF_NONE_MATCH_ANY };
+  if (w.ifMatch !== undefined) return { kind: C.IF_MATCH, etag: w.ifMatch };
+  return undefined;
+}
+
+export function versionHeader(v: namespaceV1.ObjectVersion | undefined): Record<string, string> {
+  return v && v.versionId && v.versionId !== 'null' ? { 'x-amz-version-id': v.versionId } : {};
+}

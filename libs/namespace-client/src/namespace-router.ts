@@ -1,0 +1,449 @@
+import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  ChainRecordCodec,
+  MemberView,
+  PrefixCache,
+  readClusterConfig,
+  type ChainRecord,
+  type Etcd3,
+  type Keyspace,
+} from '@platter/cluster';
+import { commonV1, namespaceV1 } from '@platter/proto';
+import {
+  Code,
+  ERROR_DETAIL_KEY,
+  errorReason,
+  RpcError,
+  createRpcClient,
+  type CallOptions,
+  type RpcClient,
+} from '@platter/rpc';
+import type { Logger, Registry } from '@platter/telemetry';
+import { mergeListMultipartUploadsPages, mergeListObjectVersionsPages, mergeListObjectsPages } from './list-merge.js';
+import { homePartitionOfBucket, partitionOfKey } from './partition-of.js';
+
+type Service = typeof namespaceV1.NamespaceService;
+type NamespaceClient = RpcClient<Service>;
+type Method = keyof Service['method'];
+type Req<M extends Method> = MessageInitShape<Service['method'][M]['input']>;
+type Res<M extends Method> = Awaited<ReturnType<NamespaceClient[M]>>;
+/** A request as the router takes it: everything but the route, which it fills in. */
+export type RouterRequest<M extends Method> = Omit<Req<M>, 'route' | '$typeName'>;
+
+// Whole-call budget when the caller gives none: long enough to ride out a
+// chain reconfiguration (lease TTL + a few seconds), short enough that a
+// request does not hang on a dead cluster.
+export const DEFAULT_ROUTER_TIMEOUT_MS = 20_000;
+// One attempt at one replica: a frozen process must not take the whole budget.
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 4_000;
+const RETRY_MIN_MS = 20;
+// S3's page limit (and the default when max_keys is 0).
+const S3_MAX_KEYS = 1_000;
+// A listing asks each partition for its share of the page times this, plus
+// the slack: with keys hashed evenly, the merged page is then full in nearly
+// every case (a partition's share is binomial around max/n).
+const LIST_OVERSAMPLE = 1.5;
+const LIST_SLACK_KEYS = 16;
+const RETRY_MAX_MS = 500;
+
+export interface NamespaceRouterOptions {
+  etcd: Etcd3;
+  keyspace: Keyspace;
+  logger: Logger;
+  /** The cluster's partition count; read from the cluster config when absent. */
+  partitionCount?: number;
+  defaultTimeoutMs?: number;
+  attemptTimeoutMs?: number;
+  registry?: Registry;
+}
+
+const R = commonV1.ErrorReason;
+
+/**
+ * The client side of the namespace: watches the chain records and the
+ * namespace members in etcd and sends each call to the right replica — writes
+ * to the head of the key's partition, reads to its tail — with the chain
+ * epoch it routed by. When a replica refuses (STALE_EPOCH, WRONG_ROLE,
+ * WRONG_PARTITION, RECEIVER_BEHIND, UNAVAILABLE) or cannot be reached, it
+ * waits for its view to change (or backs off) and tries again within the
+ * call's deadline. Mutations carry their write_id, so a retry never applies
+ * twice.
+ *
+ * Across partitions: a bucket's home partition (homePartitionOfBucket)
+ * decides its creation and holds the record reads use; every other partition
+ * gets a copy with the same write_id (object writes check their bucket
+ * locally). Object listings ask every partition and merge the pages.
+ *
+ * Depends only on the contract, etcd and the pure partition and merge
+ * helpers, so that it can move to a shared library for the frontend.
+ */
+export class NamespaceRouter {
+  private readonly clients = new Map<string, { address: string; client: NamespaceClient }>();
+  private readonly timeoutMs: number;
+  private readonly attemptMs: number;
+  private changed: Array<() => void> = [];
+
+  private constructor(
+    private readonly opts: NamespaceRouterOptions,
+    private readonly chains: PrefixCache<ChainRecord>,
+    private readonly members: MemberView,
+    readonly partitionCount: number,
+  ) {
+    this.timeoutMs = opts.defaultTimeoutMs ?? DEFAULT_ROUTER_TIMEOUT_MS;
+    this.attemptMs = opts.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+    const wake = (): void => {
+      const waiting = this.changed;
+      this.changed = [];
+      for (const w of waiting) w();
+    };
+    chains.on('change', wake);
+    members.on('change', wake);
+  }
+
+  static async open(opts: NamespaceRouterOptions): Promise<NamespaceRouter> {
+    let partitions = opts.partitionCount;
+    if (partitions === undefined) {
+      const config = await readClusterConfig(opts.etcd, opts.keyspace);
+      if (config === undefined) throw new Error('no cluster config in etcd: cannot route namespace calls');
+      partitions = config.partitions;
+    }
+    const chains = await PrefixCache.open<ChainRecord>({
+      etcd: opts.etcd,
+      prefix: opts.keyspace.chainsPrefix(),
+      decode: (raw, key) => ChainRecordCodec.decode(raw, key),
+      logger: opts.logger.child({ component: 'namespace-router' }),
+    });
+    const members = await MemberView.open({
+      etcd: opts.etcd,
+      keyspace: opts.keyspace,
+      role: 'namespace',
+      logger: opts.logger,
+    });
+    return new NamespaceRouter(opts, chains, members, partitions);
+  }
+
+  /** The chain record of a partition as this router sees it. */
+  chain(partition: number): ChainRecord | undefined {
+    return this.chains.get(this.opts.keyspace.chain(partition));
+  }
+
+  async close(): Promise<void> {
+    await this.chains.close();
+    await this.members.close();
+    for (const { client } of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  // ---------------------------------------------------------------- buckets
+
+  async createBucket(req: RouterRequest<'createBucket'>, options?: CallOptions): Promise<Res<'createBucket'>> {
+    const deadline = this.deadline(options);
+    const home = homePartitionOfBucket(req.name ?? '', this.partitionCount);
+    let first: Res<'createBucket'> | undefined;
+    let failure: unknown;
+    try {
+      first = await this.call(home, 'head', 'createBucket', req, { ...options, deadline });
+    } catch (error) {
+      // Owned by the caller already: the copies may be what a failed first attempt left out.
+      if (errorReason(error) !== R.BUCKET_ALREADY_OWNED_BY_YOU) throw error;
+      failure = error;
+    }
+    await this.others(home, (p) =>
+      this.call(p, 'head', 'createBucket', req, { ...options, deadline }).catch((error: unknown) => {
+        if (errorReason(error) !== R.BUCKET_ALREADY_OWNED_BY_YOU) throw error;
+      }),
+    );
+    if (first === undefined) throw failure;
+    return first;
+  }
+
+  /**
+   * Refuses while any partition holds a version, marker or upload of the
+   * bucket, then drops the copies and the home record last. Not atomic
+   * against a concurrent write into the bucket (README: the seal protocol).
+   */
+  async deleteBucket(req: RouterRequest<'deleteBucket'>, options?: CallOptions): Promise<Res<'deleteBucket'>> {
+    const deadline = this.deadline(options);
+    const name = req.name ?? '';
+    const home = homePartitionOfBucket(name, this.partitionCount);
+    const o = { ...options, deadline };
+    const checks = await Promise.all(
+      this.allPartitions().map(async (p) => {
+        try {
+          const versions = await this.call(p, 'tail', 'listObjectVersions', { bucket: name, maxKeys: 1 }, o);
+          const uploads = await this.call(p, 'tail', 'listMultipartUploads', { bucket: name, maxUploads: 1 }, o);
+          return versions.versions.length > 0 || uploads.uploads.length > 0;
+        } catch (error) {
+          // A partition without a copy holds nothing of the bucket.
+          if (errorReason(error) === R.NO_SUCH_BUCKET) return false;
+          throw error;
+        }
+      }),
+    );
+    if (checks.some(Boolean)) throw refusal(Code.FAILED_PRECONDITION, R.BUCKET_NOT_EMPTY, 'bucket not empty', name);
+    await this.others(home, (p) =>
+      this.call(p, 'head', 'deleteBucket', req, o).catch((error: unknown) => {
+        if (errorReason(error) !== R.NO_SUCH_BUCKET) throw error;
+      }),
+    );
+    return this.call(home, 'head', 'deleteBucket', req, o);
+  }
+
+  async setBucketVersioning(
+    req: RouterRequest<'setBucketVersioning'>,
+    options?: CallOptions,
+  ): Promise<Res<'setBucketVersioning'>> {
+    const o = { ...options, deadline: this.deadline(options) };
+    const home = homePartitionOfBucket(req.name ?? '', this.partitionCount);
+    const first = await this.call(home, 'head', 'setBucketVersioning', req, o);
+    await this.others(home, (p) => this.call(p, 'head', 'setBucketVersioning', req, o));
+    return first;
+  }
+
+  getBucket(req: RouterRequest<'getBucket'>, options?: CallOptions): Promise<Res<'getBucket'>> {
+    return this.call(homePartitionOfBucket(req.name ?? '', this.partitionCount), 'tail', 'getBucket', req, options);
+  }
+
+  /** Every partition holds every bucket record: partition 0's list is the list. */
+  listBuckets(req: RouterRequest<'listBuckets'>, options?: CallOptions): Promise<Res<'listBuckets'>> {
+    return this.call(0, 'tail', 'listBuckets', req, options);
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  putObject(req: RouterRequest<'putObject'>, options?: CallOptions): Promise<Res<'putObject'>> {
+    return this.call(this.keyPartition(req), 'head', 'putObject', req, options);
+  }
+
+  getObject(req: RouterRequest<'getObject'>, options?: CallOptions): Promise<Res<'getObject'>> {
+    return this.call(this.keyPartition(req), 'tail', 'getObject', req, options);
+  }
+
+  deleteObject(req: RouterRequest<'deleteObject'>, options?: CallOptions): Promise<Res<'deleteObject'>> {
+    return this.call(this.keyPartition(req), 'head', 'deleteObject', req, options);
+  }
+
+  async listObjects(req: RouterRequest<'listObjects'>, options?: CallOptions): Promise<Res<'listObjects'>> {
+    const o = { ...options, deadline: this.deadline(options) };
+    // Keys are hashed over partitions, so each holds about 1/n of any page:
+    // asking each for all max_keys would move n times the page over the wire.
+    const max = req.maxKeys === undefined || req.maxKeys === 0 ? S3_MAX_KEYS : Math.min(req.maxKeys, S3_MAX_KEYS);
+    const n = this.partitionCount;
+    const share = n === 1 ? max : Math.min(max, Math.ceil((max * LIST_OVERSAMPLE) / n) + LIST_SLACK_KEYS);
+    const pages = await Promise.all(
+      this.allPartitions().map((p) => this.call(p, 'tail', 'listObjects', { ...req, maxKeys: share }, o)),
+    );
+    // The merge keeps only what lies below the lowest point where a partition
+    // stopped, so a short share costs at worst a shorter (still exact) page.
+    return mergeListObjectsPages(pages, create(namespaceV1.ListObjectsRequestSchema, { ...req, maxKeys: max }));
+  }
+
+  async listObjectVersions(
+    req: RouterRequest<'listObjectVersions'>,
+    options?: CallOptions,
+  ): Promise<Res<'listObjectVersions'>> {
+    const o = { ...options, deadline: this.deadline(options) };
+    const pages = await Promise.all(
+      this.allPartitions().map((p) => this.call(p, 'tail', 'listObjectVersions', req, o)),
+    );
+    return mergeListObjectVersionsPages(pages, create(namespaceV1.ListObjectVersionsRequestSchema, req));
+  }
+
+  // ---------------------------------------------------------------- multipart
+
+  createMultipartUpload(
+    req: RouterRequest<'createMultipartUpload'>,
+    options?: CallOptions,
+  ): Promise<Res<'createMultipartUpload'>> {
+    return this.call(this.keyPartition(req), 'head', 'createMultipartUpload', req, options);
+  }
+
+  registerPart(req: RouterRequest<'registerPart'>, options?: CallOptions): Promise<Res<'registerPart'>> {
+    return this.call(this.keyPartition(req), 'head', 'registerPart', req, options);
+  }
+
+  listParts(req: RouterRequest<'listParts'>, options?: CallOptions): Promise<Res<'listParts'>> {
+    return this.call(this.keyPartition(req), 'tail', 'listParts', req, options);
+  }
+
+  async listMultipartUploads(
+    req: RouterRequest<'listMultipartUploads'>,
+    options?: CallOptions,
+  ): Promise<Res<'listMultipartUploads'>> {
+    const o = { ...options, deadline: this.deadline(options) };
+    const pages = await Promise.all(
+      this.allPartitions().map((p) => this.call(p, 'tail', 'listMultipartUploads', req, o)),
+    );
+    return mergeListMultipartUploadsPages(pages, create(namespaceV1.ListMultipartUploadsRequestSchema, req));
+  }
+
+  completeMultipartUpload(
+    req: RouterRequest<'completeMultipartUpload'>,
+    options?: CallOptions,
+  ): Promise<Res<'completeMultipartUpload'>> {
+    return this.call(this.keyPartition(req), 'head', 'completeMultipartUpload', req, options);
+  }
+
+  abortMultipartUpload(
+    req: RouterRequest<'abortMultipartUpload'>,
+    options?: CallOptions,
+  ): Promise<Res<'abortMultipartUpload'>> {
+    return this.call(this.keyPartition(req), 'head', 'abortMultipartUpload', req, options);
+  }
+
+  // ---------------------------------------------------------------- repair
+
+  updateShardLocation(
+    req: RouterRequest<'updateShardLocation'>,
+    options?: CallOptions,
+  ): Promise<Res<'updateShardLocation'>> {
+    const part = req.shard?.part;
+    return this.call(
+      this.keyPartition({ bucket: part?.bucket, key: part?.key }),
+      'head',
+      'updateShardLocation',
+      req,
+      options,
+    );
+  }
+
+  getPartLayout(req: RouterRequest<'getPartLayout'>, options?: CallOptions): Promise<Res<'getPartLayout'>> {
+    const part = req.part;
+    return this.call(
+      this.keyPartition({ bucket: part?.bucket, key: part?.key }),
+      'tail',
+      'getPartLayout',
+      req,
+      options,
+    );
+  }
+
+  /** One partition's disk index page (the index is per partition; callers walk every partition). */
+  listDiskShards(
+    partition: number,
+    req: RouterRequest<'listDiskShards'>,
+    options?: CallOptions,
+  ): Promise<Res<'listDiskShards'>> {
+    return this.call(partition, 'tail', 'listDiskShards', req, options);
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /** One call to the head or tail of `partition`, re-routed until it succeeds, fails for good or runs out of time. */
+  async call<M extends Method>(
+    partition: number,
+    role: 'head' | 'tail',
+    method: M,
+    request: RouterRequest<M>,
+    options: CallOptions = {},
+  ): Promise<Res<M>> {
+    const deadline = this.deadline(options);
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt++) {
+      const now = Date.now();
+      if (now >= deadline || options.signal?.aborted) {
+        if (lastError instanceof RpcError) throw lastError;
+        throw new RpcError(Code.DEADLINE_EXCEEDED, `no ${role} of partition ${partition} answered in time`);
+      }
+      const record = this.chain(partition);
+      const member = record === undefined ? undefined : role === 'head' ? record.replicas[0] : record.replicas.at(-1);
+      const client = member === undefined ? undefined : this.clientFor(member);
+      if (record !== undefined && client !== undefined) {
+        const route: namespaceV1.PartitionRoute = {
+          // A literal: create() walks the schema by reflection on every call.
+          $typeName: 'platter.namespace.v1.PartitionRoute',
+          partitionId: partition,
+          chainEpoch: BigInt(record.epoch),
+        };
+        try {
+          const fn = client[method] as unknown as (r: unknown, o: CallOptions) => Promise<Res<M>>;
+          return await fn(
+            { ...request, route },
+            { ...options, timeoutMs: undefined, deadline: Math.min(deadline, Date.now() + this.attemptMs) },
+          );
+        } catch (error) {
+          if (!retryable(error)) throw error;
+          lastError = error;
+        }
+      }
+      await this.waitForChange(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 5)), deadline);
+    }
+  }
+
+  private keyPartition(req: { bucket?: string; key?: string }): number {
+    return partitionOfKey(req.bucket ?? '', req.key ?? '', this.partitionCount);
+  }
+
+  private allPartitions(): number[] {
+    return Array.from({ length: this.partitionCount }, (_, i) => i);
+  }
+
+  private async others(home: number, fn: (partition: number) => Promise<unknown>): Promise<void> {
+    await Promise.all(
+      this.allPartitions()
+        .filter((p) => p !== home)
+        .map(fn),
+    );
+  }
+
+  private deadline(options: CallOptions | undefined): number {
+    const byTimeout = Date.now() + (options?.timeoutMs ?? this.timeoutMs);
+    return options?.deadline === undefined ? byTimeout : Math.min(options.deadline, byTimeout);
+  }
+
+  private clientFor(memberId: string): NamespaceClient | undefined {
+    const record = this.members.get('namespace', memberId);
+    if (record === undefined) return undefined;
+    const cached = this.clients.get(memberId);
+    if (cached !== undefined && cached.address === record.grpcAddress) return cached.client;
+    cached?.client.close();
+    const client = createRpcClient(namespaceV1.NamespaceService, record.grpcAddress, {
+      defaultTimeoutMs: this.attemptMs,
+      registry: this.opts.registry,
+      // Retrying the same address cannot help when the replica is gone: the router re-routes instead.
+      retry: false,
+    });
+    this.clients.set(memberId, { address: record.grpcAddress, client });
+    return client;
+  }
+
+  /** Resolves on the next change of chains or members, or after `ms`. */
+  private waitForChange(ms: number, deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.changed = this.changed.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, Math.min(ms, deadline - Date.now())));
+      this.changed.push(done);
+    });
+  }
+}
+
+/** Errors that mean "this replica, now, cannot" rather than "the request is wrong". */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof RpcError)) return false;
+  switch (error.code) {
+    case Code.UNAVAILABLE:
+    case Code.CANCELLED:
+      return true;
+    case Code.DEADLINE_EXCEEDED:
+      // One attempt ran out of its share; the whole call's deadline decides.
+      return true;
+    case Code.FAILED_PRECONDITION: {
+      const reason = errorReason(error);
+      return reason === R.STALE_EPOCH || reason === R.WRONG_ROLE || reason === R.WRONG_PARTITION;
+    }
+    default:
+      return false;
+  }
+}
+
+function refusal(code: Code, reason: commonV1.ErrorReason, message: string, resource: string): RpcError {
+  // Same trailer the servers send, so callers handle a router refusal the same way.
+  const detail = create(commonV1.ErrorDetailSchema, { reason, resource });
+  const error = new RpcError(code, message);
+  error.metadata.set(ERROR_DETAIL_KEY, Buffer.from(toBinary(commonV1.ErrorDetailSchema, detail)));
+  return error;
+}

@@ -1,0 +1,92 @@
+import type { Logger } from '@platter/telemetry';
+import { NamespaceError } from '../errors.js';
+import type { PeerDirectory } from './peer-directory.js';
+import { Wakeup } from './wakeup.js';
+
+// Re-send the committed mark this often even when nothing changed, so that a
+// predecessor that missed an ack (restart, lost call) catches up.
+const ACK_REFRESH_MS = 1_000;
+const ACK_RETRY_PAUSE_MS = 100;
+
+export interface AckTarget {
+  predecessor: string;
+  epoch: bigint;
+}
+
+export interface AckLinkOptions {
+  partition: number;
+  memberId: string;
+  peers: PeerDirectory;
+  committed: () => bigint;
+  logger: Logger;
+}
+
+/**
+ * The acknowledging half of a replica: passes the committed sequence (durable
+ * at the tail) up to its predecessor, coalesced — one Ack in flight, carrying
+ * the newest mark. Acks are cumulative, so a lost one is repaired by the next.
+ */
+export class AckLink {
+  private target: AckTarget | undefined;
+  private lastSent = 0n;
+  private readonly wakeup = new Wakeup();
+  private readonly stopped = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly opts: AckLinkOptions) {}
+
+  retarget(target: AckTarget | undefined): void {
+    if (target?.predecessor === this.target?.predecessor && target?.epoch === this.target?.epoch) return;
+    this.target = target;
+    this.lastSent = 0n;
+    if (target !== undefined) this.loop ??= this.run();
+    this.wakeup.notify();
+  }
+
+  kick(): void {
+    this.wakeup.notify();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    this.wakeup.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopped.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      const target = this.target;
+      const committed = this.opts.committed();
+      if (target === undefined || committed <= this.lastSent) {
+        const before = this.lastSent;
+        await this.wakeup.wait(ACK_REFRESH_MS, signal);
+        if (this.lastSent === before && this.opts.committed() <= before) this.lastSent = 0n;
+        continue;
+      }
+      try {
+        const client = this.opts.peers.replicaClient(target.predecessor);
+        if (client === undefined)
+          throw new NamespaceError('NOT_SERVING', `predecessor ${target.predecessor} not registered`);
+        await client.ack(
+          {
+            partitionId: this.opts.partition,
+            chainEpoch: target.epoch,
+            senderReplicaId: this.opts.memberId,
+            committedSequence: committed,
+          },
+          { signal },
+        );
+        if (this.target === target) this.lastSent = committed;
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        if (++failures >= 5 && failures % 5 === 0) {
+          this.opts.logger.warn({ predecessor: target.predecessor, err: error, failures }, 'ack failed; retrying');
+        }
+        await this.wakeup.wait(ACK_RETRY_PAUSE_MS * Math.min(failures, 10), signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import { RpcError, codeName } from '@platter/rpc';
+import { commonV1 } from '@platter/proto';
+import type { Logger } from '@platter/telemetry';
+import { errorReason, readErrorDetail } from '@platter/rpc';
+import { NamespaceError } from '../errors.js';
+import type { JournalEntry } from '../journal/journal-entry.js';
+import type { PeerDirectory } from './peer-directory.js';
+import { Wakeup } from './wakeup.js';
+
+// Entries per Forward: one group amortises a round trip and the receiver's
+// flush over many commits; bounded so a message stays well under the 8 MiB
+// gRPC limit with inline objects (4 KiB each plus metadata).
+export const FORWARD_BATCH_MAX_ENTRIES = 256;
+// How long the loop sleeps when there is nothing to send before it probes
+// again anyway (catches a successor that restarted with less than we think).
+const IDLE_PROBE_MS = 1_000;
+// Pause after a refused or failed Forward (receiver behind, unreachable).
+const RETRY_PAUSE_MS = 50;
+const MAX_RETRY_PAUSE_MS = 1_000;
+
+export interface LinkTarget {
+  successor: string;
+  epoch: bigint;
+}
+
+export interface SuccessorLinkOptions {
+  partition: number;
+  memberId: string;
+  peers: PeerDirectory;
+  /** This replica's last applied sequence. */
+  durable: () => bigint;
+  /** Journal entries from `from` (JOURNAL_TRUNCATED when gone). */
+  readJournal: (from: bigint, max: number) => JournalEntry[];
+  /** The successor reported the sequence durable at the tail. */
+  onCommitted: (sequence: bigint) => void;
+  /** One Forward round trip, in seconds, with the number of entries it carried. */
+  onHop: (seconds: number, entries: number) => void;
+  logger: Logger;
+}
+
+/**
+ * The forwarding half of a replica: sends its journal to its successor, in
+ * order, one group of entries per Forward and one Forward at a time (entries
+ * committed meanwhile go in the next group). After every (re)configuration it
+ * first probes (an empty Forward) to learn the successor's durable sequence,
+ * and resends from there, so nothing depends on what was sent before.
+ */
+export class SuccessorLink {
+  private target: LinkTarget | undefined;
+  private readonly wakeup = new Wakeup();
+  private readonly stopped = new AbortController();
+  private loop: Promise<void> | undefined;
+  /** What the successor has durably, as last reported (undefined: probe first). */
+  private successorDurable: bigint | undefined;
+  private generation = 0;
+
+  constructor(private readonly opts: SuccessorLinkOptions) {}
+
+  /** The successor's durable sequence as last reported (for the lag gauge). */
+  get acknowledgedBySuccessor(): bigint | undefined {
+    return this.successorDurable;
+  }
+
+  retarget(target: LinkTarget | undefined): void {
+    const same =
+      target !== undefined &&
+      this.target !== undefined &&
+      target.successor === this.target.successor &&
+      target.epoch === this.target.epoch;
+    if (same) return;
+    this.target = target;
+    this.successorDurable = undefined;
+    this.generation++;
+    if (target !== undefined) this.loop ??= this.run();
+    this.wakeup.notify();
+  }
+
+  /** New entries are in the journal. */
+  kick(): void {
+    this.wakeup.notify();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    this.wakeup.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopped.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      const target = this.target;
+      const generation = this.generation;
+      if (target === undefined) {
+        await this.wakeup.wait(IDLE_PROBE_MS, signal);
+        continue;
+      }
+      try {
+        let entries: JournalEntry[] = [];
+        if (this.successorDurable !== undefined) {
+          const local = this.opts.durable();
+          if (this.successorDurable >= local) {
+            await this.wakeup.wait(IDLE_PROBE_MS, signal);
+            // An idle wake-up re-probes: cheap, and it refreshes the committed mark.
+            if (this.opts.durable() <= (this.successorDurable ?? 0n)) this.successorDurable = undefined;
+            continue;
+          }
+          entries = this.opts.readJournal(this.successorDurable + 1n, FORWARD_BATCH_MAX_ENTRIES);
+        }
+        const client = this.opts.peers.replicaClient(target.successor);
+        if (client === undefined)
+          throw new NamespaceError('NOT_SERVING', `successor ${target.successor} not registered`);
+        const started = performance.now();
+        const res = await client.forward(
+          {
+            partitionId: this.opts.partition,
+            chainEpoch: target.epoch,
+            senderReplicaId: this.opts.memberId,
+            entries,
+          },
+          { signal },
+        );
+        if (entries.length > 0) this.opts.onHop((performance.now() - started) / 1000, entries.length);
+        if (generation !== this.generation) continue;
+        this.successorDurable = res.durableSequence;
+        this.opts.onCommitted(res.committedSequence);
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        if (generation !== this.generation) continue;
+        this.successorDurable = undefined;
+        failures++;
+        this.logFailure(error, target, failures);
+        const reason = errorReason(error);
+        // STALE_EPOCH: our configuration is old; wait for the watch to retarget us.
+        const pause =
+          reason === commonV1.ErrorReason.STALE_EPOCH
+            ? MAX_RETRY_PAUSE_MS
+            : Math.min(MAX_RETRY_PAUSE_MS, RETRY_PAUSE_MS * 2 ** Math.min(failures, 5));
+        await this.wakeup.wait(pause, signal);
+      }
+    }
+  }
+
+  private logFailure(error: unknown, target: LinkTarget, failures: number): void {
+    // The first failure after a reconfiguration is expected (receiver behind): stay quiet until it repeats.
+    if (failures < 3) return;
+    const detail = readErrorDetail(error);
+    const code = error instanceof RpcError ? codeName(error.code) : undefined;
+    this.opts.logger.warn(
+      { successor: target.successor, epoch: target.epoch, code, reason: detail?.reason, err: error, failures },
+      'forward failed; retrying',
+    );
+  }
+}

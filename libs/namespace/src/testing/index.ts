@@ -1,0 +1,7 @@
+export {
+  describeNamespaceContract,
+  rpcFailure,
+  type NamespaceApi,
+  type NamespaceContractTarget,
+} from './namespace-contract.js';
+export * as requests from './requests.js';

@@ -1,0 +1,70 @@
+import { create } from '@bufbuild/protobuf';
+import { namespaceV1 } from '@platter/proto';
+import { Code, Metadata, RpcError, type HandlerContext, type ServiceImpl } from '@platter/rpc';
+import type { PeerDirectory, ReplicaClient } from '../chain/peer-directory.js';
+import { createReplicaService } from '../service/replica-service.js';
+import type { ReplicaLookup } from '../service/routing-checks.js';
+
+type Impl = ServiceImpl<typeof namespaceV1.NamespaceReplicaService>;
+
+/**
+ * Replicas of one test process talking through the real replica service
+ * handlers without sockets: the chain protocol and its error trailers run as
+ * they do over gRPC, and a member can be cut off (down) at will.
+ */
+export class LocalPeers implements PeerDirectory {
+  private readonly impls = new Map<string, Impl>();
+  readonly down = new Set<string>();
+
+  register(memberId: string, lookup: ReplicaLookup): void {
+    this.impls.set(memberId, createReplicaService(lookup));
+  }
+
+  replicaClient(memberId: string): ReplicaClient | undefined {
+    const impl = this.impls.get(memberId);
+    if (impl === undefined) return undefined;
+    const check = (): void => {
+      if (this.down.has(memberId)) throw new RpcError(Code.UNAVAILABLE, `${memberId} is down`);
+    };
+    const ctx = (): HandlerContext => ({
+      signal: new AbortController().signal,
+      deadline: undefined,
+      metadata: new Metadata(),
+      peer: 'local',
+      callOptions: () => ({}),
+    });
+    const client = {
+      forward: async (req: unknown) => {
+        check();
+        const res = await impl.forward(create(namespaceV1.ForwardRequestSchema, req as never), ctx());
+        check();
+        return create(namespaceV1.ForwardResponseSchema, res);
+      },
+      ack: async (req: unknown) => {
+        check();
+        return create(
+          namespaceV1.AckResponseSchema,
+          await impl.ack(create(namespaceV1.AckRequestSchema, req as never), ctx()),
+        );
+      },
+      getReplicaStatus: async (req: unknown) => {
+        check();
+        return create(
+          namespaceV1.GetReplicaStatusResponseSchema,
+          await impl.getReplicaStatus(create(namespaceV1.GetReplicaStatusRequestSchema, req as never), ctx()),
+        );
+      },
+      streamSnapshot: async function* (req: unknown) {
+        check();
+        for await (const m of impl.streamSnapshot(
+          create(namespaceV1.StreamSnapshotRequestSchema, req as never),
+          ctx(),
+        )) {
+          yield create(namespaceV1.StreamSnapshotResponseSchema, m);
+        }
+      },
+      close: () => undefined,
+    };
+    return client as unknown as ReplicaClient;
+  }
+}

@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { freePort } from './free-port.js';
+
+// A whole cluster for end-to-end tests and benchmarks, started the way a
+// user starts one (the launcher, detached, so it must be built) but on free
+// ports and in a temp dir. The default shape is small: three zones of one
+// host with three disks each, three namespace replicas, one placement, one
+// frontend; `hostsPerZone: 3` gives the shipped nine-host topology.
+
+const execFileAsync = promisify(execFile);
+// Same depth from src/ and dist/: libs/testkit/{src,dist}/local-cluster.*
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const LAUNCHER = path.join(ROOT, 'tools/launcher/dist/main.js');
+const START_TIMEOUT_MS = 180_000;
+
+export interface LocalCluster {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface LocalClusterOptions {
+  /** Storage hosts per zone (three zones); default 1. */
+  hostsPerZone?: number;
+  disksPerHost?: number;
+}
+
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platter-e2e-'));
+  const topology = parse(fs.readFileSync(path.join(ROOT, 'deploy/local/cluster.yaml'), 'utf8'));
+  topology.dataDir = path.join(dir, 'data');
+  topology.etcd = { clientPort: await freePort(), peerPort: await freePort() };
+  topology.redis = { port: await freePort() };
+  topology.s3.port = await freePort();
+  // Below the kernel's ephemeral range, where other tests' sockets live.
+  const base = 10_000 + Math.floor(Math.random() * 10_000);
+  topology.ports = { grpcBase: base, adminBase: base + 5_000 };
+  topology.leaseTtlSeconds = 5;
+  const hosts = options.hostsPerZone ?? 1;
+  topology.zones = ['a', 'b', 'c'].map((z) => ({
+    name: `zone-${z}`,
+    racks: [{ name: `rack-${z}1`, hosts: Array.from({ length: hosts }, (_, i) => `host-${z}${i + 1}`) }],
+  }));
+  topology.storage = { disksPerHost: options.disksPerHost ?? 3 };
+  topology.auditor = { replicas: 0 };
+  topology.repair = { replicas: 0 };
+  const topologyFile = path.join(dir, 'cluster.yaml');
+  fs.writeFileSync(topologyFile, stringify(topology));
+  const env = { ...process.env, PLATTER_TOPOLOGY: topologyFile };
+  const run = async (args: string[], timeout: number) => {
+    try {
+      return await execFileAsync(process.execPath, [LAUNCHER, ...args], { env, cwd: ROOT, timeout });
+    } catch (err) {
+      const e = err as Error & { stdout?: string };
+      const log = path.join(topology.dataDir, 'logs', 'launcher.log');
+      const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-4000) : '';
+      throw new Error(`${e.message}\n${e.stdout ?? ''}\n--- launcher.log ---\n${tail}`);
+    }
+  };
+  await run(['start', '--detach'], START_TIMEOUT_MS);
+  const clusterEnv = Object.fromEntries(
+    fs
+      .readFileSync(path.join(topology.dataDir, 'cluster.env'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  return {
+    endpoint: clusterEnv.S3_ENDPOINT!,
+    region: clusterEnv.AWS_REGION!,
+    credentials: { accessKeyId: clusterEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: clusterEnv.AWS_SECRET_ACCESS_KEY! },
+    dataDir: topology.dataDir,
+    stop: async () => {
+      await run(['stop'], 120_000).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// The S3 API end to end on a fresh local cluster of the shipped shape (nine
+// storage hosts in three zones, 27 disks, three namespace replicas): PUT then
+// GET of 4 KiB objects from 32 clients, 1 MiB from 16 and 64 MiB from 4, for
+// a fixed time each, with MB/s, ops/s, p50 and p99; and, in the same run, the
+// machine's raw sequential write bandwidth (1 MiB writes, fdatasync every
+// 64 MiB) in the cluster's data directory as the reference.
+// Targets (2 cores): 64 MiB PUT ≥ 25% of raw / 1.8, 64 MiB GET ≥ 250 MB/s,
+// 4 KiB PUT ≥ 1,000 ops/s, GET ≥ 3,000 ops/s.
+// Args: --seconds <per phase, default 8>
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startLocalCluster } from '@platter/testkit';
+import { S3HttpClient } from '../s3/s3-http-client.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const CASES = [
+  { name: '4KiB', size: 4 * KiB, concurrency: 32 },
+  { name: '1MiB', size: MiB, concurrency: 16 },
+  { name: '64MiB', size: 64 * MiB, concurrency: 4 },
+] as const;
+const RAW_BYTES = 1024 * MiB;
+const RAW_SYNC_EVERY = 64 * MiB;
+
+interface Phase {
+  ops: number;
+  mbPerSecond: number;
+  opsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+}
+
+/** `concurrency` loops calling `op` until `seconds` pass. */
+async function phase(
+  concurrency: number,
+  seconds: number,
+  size: number,
+  op: (i: number) => Promise<boolean>,
+): Promise<Phase> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const i = next++;
+        const s = performance.now();
+        if (await op(i)) latencies.push(performance.now() - s);
+        else errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    ops: latencies.length,
+    mbPerSecond: round((latencies.length * size) / 1e6 / elapsed),
+    opsPerSecond: round(latencies.length / elapsed),
+    p50Ms: round(quantile(latencies, 0.5), 2),
+    p99Ms: round(quantile(latencies, 0.99), 2),
+    errors,
+  };
+}
+
+async function rawWriteMBps(dir: string): Promise<number> {
+  const file = path.join(dir, 'raw-write.bin');
+  const buf = randomBytes(MiB);
+  const fh = await fs.open(file, 'w');
+  const t0 = performance.now();
+  for (let pos = 0; pos < RAW_BYTES; pos += MiB) {
+    await fh.write(buf, 0, MiB, pos);
+    if ((pos + MiB) % RAW_SYNC_EVERY === 0) await fh.datasync();
+  }
+  const s = (performance.now() - t0) / 1000;
+  await fh.close();
+  await fs.rm(file, { force: true });
+  return RAW_BYTES / 1e6 / s;
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const i = args.indexOf('--seconds');
+  const seconds = i >= 0 ? Number(args[i + 1]) : 8;
+  const cluster = await startLocalCluster({ hostsPerZone: 3 });
+  try {
+    const rawMBps = await rawWriteMBps(cluster.dataDir);
+    const target = { endpoint: cluster.endpoint, credentials: { ...cluster.credentials, region: cluster.region } };
+    const results: Record<string, unknown> = {};
+    for (const c of CASES) {
+      const client = new S3HttpClient(target, c.concurrency);
+      const bucket = `bench-${c.name.toLowerCase()}`;
+      const created = await client.request('PUT', `/${bucket}`);
+      if (created.status !== 200) throw new Error(`CreateBucket ${bucket}: HTTP ${created.status}`);
+      const body = randomBytes(c.size);
+      let written = 0;
+      const put = await phase(c.concurrency, seconds, c.size, async (n) => {
+        const r = await client.request('PUT', `/${bucket}/obj-${n}`, body);
+        if (r.status === 200) written = Math.max(written, n + 1);
+        return r.status === 200;
+      });
+      const get = await phase(c.concurrency, seconds, c.size, async (n) => {
+        const r = await client.request('GET', `/${bucket}/obj-${n % Math.max(1, written)}`);
+        return r.status === 200 && r.bytes === c.size;
+      });
+      client.close();
+      results[c.name] = { concurrency: c.concurrency, put, get };
+    }
+    const big = results['64MiB'] as { put: Phase; get: Phase };
+    const small = results['4KiB'] as { put: Phase; get: Phase };
+    const putTarget = (0.25 * rawMBps) / 1.8;
+    return {
+      topology: '9 storage hosts × 3 disks, 3 zones, 3 namespace replicas, 5+4',
+      secondsPerPhase: seconds,
+      rawSequentialWriteMBps: round(rawMBps),
+      ...results,
+      targets: {
+        put64MiBMBps: {
+          target: round(putTarget),
+          measured: big.put.mbPerSecond,
+          met: big.put.mbPerSecond >= putTarget,
+        },
+        get64MiBMBps: { target: 250, measured: big.get.mbPerSecond, met: big.get.mbPerSecond >= 250 },
+        put4KiBOps: { target: 1000, measured: small.put.opsPerSecond, met: small.put.opsPerSecond >= 1000 },
+        get4KiBOps: { target: 3000, measured: small.get.opsPerSecond, met: small.get.opsPerSecond >= 3000 },
+      },
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
