@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { crc32c } from '@node-rs/crc32';
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
@@ -280,4 +286,120 @@ describe('multipart, copy and presigned URLs', () => {
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain('<Code>AccessDenied</Code>');
   });
+});
+
+describe('accounts, checksums, races, sizes and long listings', () => {
+  const execFileAsync = promisify(execFile);
+  const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+  /** A client for a new account, made with `platter keys create` against the cluster's etcd. */
+  async function otherAccount(): Promise<S3Client> {
+    const env = fs.readFileSync(path.join(cluster.dataDir, 'cluster.env'), 'utf8');
+    const etcd = /^ETCD_ENDPOINTS=(.+)$/m.exec(env)![1]!;
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [path.join(ROOT, 'tools/cli/dist/main.js'), 'keys', 'create', '--account', 'e2e-other', '--json'],
+      { env: { ...process.env, ETCD_ENDPOINTS: etcd } },
+    );
+    const key = JSON.parse(stdout) as { accessKeyId: string; secretAccessKey: string };
+    return new S3Client({ endpoint: cluster.endpoint, region: cluster.region, credentials: key, forcePathStyle: true });
+  }
+
+  it("refuses another account's bucket with AccessDenied", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'e2e-private' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'e2e-private', Key: 'secret', Body: 'mine' }));
+    const other = await otherAccount();
+    const refusals = await Promise.all([
+      errorOf(other.send(new GetObjectCommand({ Bucket: 'e2e-private', Key: 'secret' }))),
+      errorOf(other.send(new PutObjectCommand({ Bucket: 'e2e-private', Key: 'x', Body: 'theirs' }))),
+      errorOf(other.send(new ListObjectsV2Command({ Bucket: 'e2e-private' }))),
+      errorOf(other.send(new DeleteBucketCommand({ Bucket: 'e2e-private' }))),
+    ]);
+    for (const r of refusals) expect(r).toEqual({ name: 'AccessDenied', status: 403 });
+    expect(await errorOf(other.send(new CreateBucketCommand({ Bucket: 'e2e-private' })))).toEqual({
+      name: 'BucketAlreadyExists',
+      status: 409,
+    });
+    const theirs = await other.send(new ListBucketsCommand({}));
+    expect(theirs.Buckets ?? []).toEqual([]);
+    other.destroy();
+  });
+
+  it("stores the SDK's default checksum and returns it when asked; refuses a wrong one", async () => {
+    const body = randomBytes(2 * 1024 * 1024 + 5);
+    await s3.send(new PutObjectCommand({ Bucket: 'e2e-list', Key: 'summed', Body: body, ChecksumAlgorithm: 'CRC32C' }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'e2e-list', Key: 'summed', ChecksumMode: 'ENABLED' }));
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32c(body) >>> 0);
+    expect(head.ChecksumCRC32C).toBe(crc.toString('base64'));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'e2e-list', Key: 'summed', ChecksumMode: 'ENABLED' }));
+    expect(got.ChecksumCRC32C).toBe(crc.toString('base64'));
+    expect(md5(Buffer.from(await got.Body!.transformToByteArray()))).toBe(md5(body));
+    const wrong = Buffer.from([1, 2, 3, 4]).toString('base64');
+    expect(
+      (
+        await errorOf(
+          s3.send(new PutObjectCommand({ Bucket: 'e2e-list', Key: 'bad-sum', Body: 'x', ChecksumCRC32C: wrong })),
+        )
+      ).status,
+    ).toBe(400);
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: 'e2e-list', Key: 'bad-sum' })))).status).toBe(404);
+  });
+
+  it('lets exactly one of 20 racing If-None-Match: * writers win', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        s3.send(new PutObjectCommand({ Bucket: 'e2e-list', Key: 'race', Body: `writer-${i}`, IfNoneMatch: '*' })),
+      ),
+    );
+    const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(winners).toHaveLength(1);
+    for (const r of results)
+      if (r.status === 'rejected')
+        expect([412, 409]).toContain((r.reason as S3ServiceException).$metadata.httpStatusCode);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'e2e-list', Key: 'race' }));
+    expect(await got.Body!.transformToString()).toBe(`writer-${winners[0]}`);
+  });
+
+  it('round-trips 0 bytes, one byte, and sizes at block and stripe boundaries', async () => {
+    const MiB = 1024 * 1024;
+    for (const size of [0, 1, 4096, 4097, MiB - 1, MiB, 5 * MiB, 5 * MiB + 1, 10 * MiB - 1]) {
+      const body = randomBytes(size);
+      await s3.send(new PutObjectCommand({ Bucket: 'e2e-list', Key: `size-${size}`, Body: body }));
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'e2e-list', Key: `size-${size}` }));
+      const bytes = Buffer.from(await got.Body!.transformToByteArray());
+      expect(bytes.length, `size ${size}`).toBe(size);
+      expect(bytes.equals(body), `size ${size}`).toBe(true);
+      if (size > 2) {
+        // The last byte of each block and of the first stripe, and the first of the next.
+        for (const at of [MiB - 1, MiB, 5 * MiB - 1, 5 * MiB].filter((x) => x < size - 1)) {
+          const r = await s3.send(
+            new GetObjectCommand({ Bucket: 'e2e-list', Key: `size-${size}`, Range: `bytes=${at}-${at + 1}` }),
+          );
+          expect(Buffer.from(await r.Body!.transformToByteArray()).equals(body.subarray(at, at + 2))).toBe(true);
+        }
+      }
+    }
+  }, 120_000);
+
+  it('lists 2,000 keys with a delimiter across pages without a gap or a repeat', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'e2e-many' }));
+    const keys = Array.from({ length: 2000 }, (_, i) => `d${i % 7}/k${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < keys.length; i += 50)
+      await Promise.all(
+        keys.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket: 'e2e-many', Key, Body: '' }))),
+      );
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'e2e-many', Prefix: 'd3/', MaxKeys: 97, ContinuationToken: token }),
+      );
+      seen.push(...(page.Contents ?? []).map((c) => c.Key!));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    expect(seen).toEqual(keys.filter((k) => k.startsWith('d3/')).sort());
+    const top = await s3.send(new ListObjectsV2Command({ Bucket: 'e2e-many', Delimiter: '/' }));
+    expect(top.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['d0/', 'd1/', 'd2/', 'd3/', 'd4/', 'd5/', 'd6/']);
+  }, 180_000);
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultClusterConfig, ensureClusterConfig, readClusterConfig } from './cluster-config.js';
 import { connectEtcd } from './etcd-client.js';
 import { AccessKeyConflictError, CodecError } from './errors.js';
-import { bootstrapRootAccessKey, getAccessKey } from './iam.js';
+import { bootstrapRootAccessKey, createAccessKey, getAccessKey } from './iam.js';
 import { Keyspace } from './keyspace.js';
 
 describe('cluster config and IAM bootstrap', () => {
@@ -61,5 +61,15 @@ describe('cluster config and IAM bootstrap', () => {
       bootstrapRootAccessKey(etcd, keyspace, { ...key, secretAccessKey: 'y'.repeat(40) }),
     ).rejects.toBeInstanceOf(AccessKeyConflictError);
     expect((await getAccessKey(etcd, keyspace, key.accessKeyId))?.secretAccessKey).toBe(key.secretAccessKey);
+  });
+
+  it('creates distinct, well-formed keys for other accounts', async () => {
+    const keyspace = freshKeyspace();
+    const a = await createAccessKey(etcd, keyspace, 'tenant-a');
+    const b = await createAccessKey(etcd, keyspace, 'tenant-a');
+    expect(a.accessKeyId).toMatch(/^PT[A-Z2-7]{18}$/);
+    expect(a.secretAccessKey).toMatch(/^[A-Za-z0-9x]{40}$/);
+    expect(b.accessKeyId).not.toBe(a.accessKeyId);
+    expect(await getAccessKey(etcd, keyspace, a.accessKeyId)).toMatchObject({ account: 'tenant-a', status: 'active' });
   });
 });

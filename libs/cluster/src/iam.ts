@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import { AccessKeyConflictError } from './errors.js';
 import { AccessKeyRecordCodec, type AccessKeyRecord, type Keyspace } from './keyspace.js';
@@ -45,4 +46,20 @@ export async function getAccessKey(
   const key = keyspace.accessKey(accessKeyId);
   const raw = await etcd.get(key).buffer();
   return raw === null ? undefined : AccessKeyRecordCodec.decode(raw, key);
+}
+
+/** Access key ids look like AWS's: a fixed prefix and 18 characters of base32. */
+const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const ACCESS_KEY_PREFIX = 'PT';
+
+/** A fresh key pair for `account` (not stored): 90 random bits of id, 240 of secret. */
+export function newAccessKey(account: string): RootAccessKey {
+  const accessKeyId = ACCESS_KEY_PREFIX + [...randomBytes(18)].map((b) => ACCESS_KEY_ALPHABET[b % 32]).join('');
+  const secretAccessKey = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
+  return { accessKeyId, secretAccessKey, account };
+}
+
+/** Creates and stores a new access key for `account`. */
+export async function createAccessKey(etcd: Etcd3, keyspace: Keyspace, account: string): Promise<AccessKeyRecord> {
+  return bootstrapRootAccessKey(etcd, keyspace, newAccessKey(account));
 }

@@ -19,7 +19,7 @@ export {
   EtcdUnavailableError,
   KeyspaceError,
 } from './errors.js';
-export { bootstrapRootAccessKey, getAccessKey, type RootAccessKey } from './iam.js';
+export { bootstrapRootAccessKey, createAccessKey, getAccessKey, newAccessKey, type RootAccessKey } from './iam.js';
 export {
   AccessKeyRecordCodec,
   AccessKeyRecordSchema,

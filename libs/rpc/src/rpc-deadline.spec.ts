@@ -242,9 +242,11 @@ describe('deadline and cancellation propagation to a downstream call', () => {
     expect(response.text).toBe('front:backend:hi');
     const frontDeadline = frontDeadlines.at(-1);
     const backendDeadline = backendContexts.at(-1)?.deadline;
-    // grpc-timeout travels as a relative duration: allow for transit and rounding.
-    expect(Math.abs((frontDeadline ?? 0) - deadline)).toBeLessThan(100);
-    expect(Math.abs((backendDeadline ?? 0) - deadline)).toBeLessThan(200);
+    // grpc-timeout travels as a relative duration: allow for transit and rounding,
+    // which a loaded 2-core machine stretches to hundreds of ms; the downstream
+    // client's own default (seconds away) is what must not win.
+    expect(Math.abs((frontDeadline ?? 0) - deadline)).toBeLessThan(1_000);
+    expect(Math.abs((backendDeadline ?? 0) - deadline)).toBeLessThan(1_000);
   });
 
   it('runs the downstream call into the same deadline', async () => {

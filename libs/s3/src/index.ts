@@ -165,6 +165,7 @@ export {
   parseCompleteMultipartUpload,
   parseCreateBucketConfiguration,
   parseDeleteObjects,
+  parseVersioningConfiguration,
   type CompletedPart,
   type CreateBucketConfiguration,
   type DeleteObjectsRequest,
@@ -181,8 +182,10 @@ export {
   listObjectsV1Xml,
   listObjectsV2Xml,
   listPartsXml,
+  listVersionsXml,
   locationConstraintXml,
   urlEncodeListName,
+  versioningConfigurationXml,
   type BucketEntry,
   type Checksums,
   type ChecksumType,
@@ -200,6 +203,8 @@ export {
   type Owner,
   type PartEntry,
   type UploadEntry,
+  type ListVersionsInput,
+  type VersionEntry,
 } from './xml/responses.js';
 export {
   decodeXmlText,

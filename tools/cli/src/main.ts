@@ -2,6 +2,7 @@
 import { runBootstrap } from './bootstrap.js';
 import { isDiskStateVerb, runDiskState } from './disk-state.js';
 import { runDisks } from './disks.js';
+import { runKeys } from './keys.js';
 import { runStatus } from './status.js';
 
 const USAGE = `usage: platter <command> [options]
@@ -14,6 +15,8 @@ commands:
   disks activate --all-joining
                     admit every joining disk
   bootstrap         create the cluster config and root key in etcd if absent
+  keys create --account <id> [--json]
+                    a new access key for an account (another tenant)
 
 The cluster is found through ETCD_ENDPOINTS (and REDIS_URL for heat), else .platter/cluster.env.`;
 
@@ -28,6 +31,9 @@ try {
       break;
     case 'bootstrap':
       process.exitCode = await runBootstrap();
+      break;
+    case 'keys':
+      process.exitCode = await runKeys(args);
       break;
     case undefined:
     case 'help':

@@ -1,5 +1,4 @@
-import type { Transform } from 'node:stream';
-import { createAwsChunkedDecoder, S3Error, type SignedAuth } from '@platter/s3';
+import { createAwsChunkedDecoder, S3Error, type SignedAuth, type TrailerChecksum } from '@platter/s3';
 import type { S3Call } from './s3-call.js';
 
 // The bytes of a request body, as the signature says to read them: a plain
@@ -16,6 +15,8 @@ export interface RequestBody {
   readonly chunks: AsyncIterable<Uint8Array>;
   /** The signed SHA-256 of the body, which the reader must check (with the ETag's MD5, off the loop). */
   readonly sha256Hex?: string;
+  /** The trailing checksum of an aws-chunked body, verified by the decoder; known once `chunks` ended. */
+  trailerChecksum?(): TrailerChecksum | undefined;
 }
 
 export function requestBody(call: S3Call, maxBytes = MAX_PUT_BYTES): RequestBody {
@@ -25,10 +26,10 @@ export function requestBody(call: S3Call, maxBytes = MAX_PUT_BYTES): RequestBody
     const size = auth.decodedContentLength;
     if (size === undefined) throw new S3Error('MissingContentLength');
     checkSize(size, maxBytes);
-    const decoder: Transform = createAwsChunkedDecoder(auth as SignedAuth);
+    const decoder = createAwsChunkedDecoder(auth as SignedAuth);
     req.pipe(decoder);
     req.once('error', (err) => decoder.destroy(err));
-    return { size, chunks: decoder };
+    return { size, chunks: decoder, trailerChecksum: () => decoder.checksum };
   }
   const header = req.headers['content-length'];
   if (header === undefined) throw new S3Error('MissingContentLength');

@@ -11,6 +11,7 @@ import {
 } from '../s3/multipart.js';
 import { copyObject } from '../s3/copy-object.js';
 import { deleteObjects } from '../s3/delete-objects.js';
+import { getBucketVersioning, listObjectVersions, putBucketVersioning } from '../s3/versioning.js';
 import { deleteObject, getObject, putObject } from '../s3/objects.js';
 import type { ObjectStoreDeps } from '../s3/object-store-deps.js';
 import type { S3Handler } from './s3-call.js';
@@ -42,8 +43,6 @@ const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   'intelligent-tiering',
   'inventory',
   'metrics',
-  'versioning',
-  'versions',
 ];
 const UNSUPPORTED_OBJECT_SUBRESOURCES = [
   'acl',
@@ -78,6 +77,12 @@ export function s3Routes(deps: ObjectStoreDeps): S3Route {
       if (a.query.has('location') && method === 'GET') return h(getBucketLocation);
       if (a.query.has('uploads') && method === 'GET') return h(listMultipartUploads);
       if (a.query.has('delete') && method === 'POST') return h(deleteObjects);
+      if (a.query.has('versions') && method === 'GET') return h(listObjectVersions);
+      if (a.query.has('versioning')) {
+        if (method === 'GET') return h(getBucketVersioning);
+        if (method === 'PUT') return h(putBucketVersioning);
+        return undefined;
+      }
       if (sub !== undefined) return notImplemented(`The ${sub} sub-resource`);
       switch (method) {
         case 'PUT':

@@ -1,11 +1,12 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { commonV1 } from '@platter/proto';
-import { S3Error } from '@platter/s3';
+import { S3Error, type TrailerChecksum } from '@platter/s3';
 import { writePart } from '../data/part-writer.js';
 import { BodyLengthError } from '../data/stripe-assembler.js';
 import { requestBody } from '../http/request-body.js';
 import type { S3Call } from '../http/s3-call.js';
 import { s3ErrorOfDataPath } from './data-errors.js';
+import { ChecksumTap, checksumRequestOf, type ChecksumRequest } from './additional-checksum.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
 
 // A request body stored as one part: hashed in a digest thread while it
@@ -15,9 +16,18 @@ import type { ObjectStoreDeps } from './object-store-deps.js';
 
 type PartLayoutInit = MessageInitShape<typeof commonV1.PartLayoutSchema>;
 
+type ChecksumInit = MessageInitShape<typeof commonV1.ChecksumSchema>;
+
+interface IngestedCommon {
+  size: number;
+  md5: Buffer;
+  /** The additional checksum the client asked for, checked; empty when it asked for none. */
+  checksums: ChecksumInit[];
+}
+
 export type Ingested =
-  | { kind: 'inline'; bytes: Buffer; size: number; md5: Buffer }
-  | { kind: 'striped'; part: PartLayoutInit; size: number; md5: Buffer; missing: number[] };
+  | (IngestedCommon & { kind: 'inline'; bytes: Buffer })
+  | (IngestedCommon & { kind: 'striped'; part: PartLayoutInit; missing: number[] });
 
 /** Bytes to store: a request body, or an existing object's bytes (copies). */
 export interface ByteSource {
@@ -27,6 +37,10 @@ export interface ByteSource {
   sha256Hex?: string;
   /** Content-MD5 (base64) the bytes must match. */
   contentMd5?: string;
+  /** An additional checksum to compute (and check, when the client sent its value). */
+  checksum?: ChecksumRequest;
+  /** The aws-chunked trailer's checksum, verified by the decoder, once the bytes ended. */
+  trailerChecksum?(): TrailerChecksum | undefined;
 }
 
 export function ingestBody(
@@ -36,7 +50,13 @@ export function ingestBody(
 ): Promise<Ingested> {
   const body = requestBody(call);
   const contentMd5 = call.req.headers['content-md5'];
-  return ingest(deps, call.signal, { ...body, ...(typeof contentMd5 === 'string' ? { contentMd5 } : {}) }, opts);
+  const checksum = checksumRequestOf(call.req.headers);
+  return ingest(
+    deps,
+    call.signal,
+    { ...body, ...(typeof contentMd5 === 'string' ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) },
+    opts,
+  );
 }
 
 export async function ingest(
@@ -46,9 +66,13 @@ export async function ingest(
   opts: { partNumber: number; allowInline: boolean },
 ): Promise<Ingested> {
   const session = deps.digests.open(body.sha256Hex !== undefined ? ['md5', 'sha256'] : ['md5']);
+  const tap = body.checksum ? new ChecksumTap(body.checksum) : undefined;
   let stored: { kind: 'inline'; bytes: Buffer } | { kind: 'striped'; part: PartLayoutInit; missing: number[] };
   try {
-    const hashed = hashAlong(body.chunks, (c) => session.update(c));
+    const hashed = hashAlong(body.chunks, (c) => {
+      session.update(c);
+      tap?.update(c);
+    });
     if (opts.allowInline && body.size <= deps.inlineThresholdBytes) {
       stored = { kind: 'inline', bytes: await collect(hashed, body.size) };
     } else {
@@ -73,7 +97,8 @@ export async function ingest(
     throw new S3Error('XAmzContentSHA256Mismatch');
   if (body.contentMd5 !== undefined && Buffer.from(body.contentMd5, 'base64').toString('hex') !== md5!.toString('hex'))
     throw new S3Error('BadDigest');
-  return { ...stored, size: body.size, md5: md5! };
+  const checksums = tap ? [tap.finish(body.trailerChecksum?.())] : [];
+  return { ...stored, size: body.size, md5: md5!, checksums };
 }
 
 export function layoutOf(ingested: Ingested): commonV1.ObjectLayout {

@@ -29,10 +29,14 @@ export async function listObjects(deps: ObjectStoreDeps, call: S3Call): Promise<
   const continuationToken = v2 ? (q.get('continuation-token') ?? '') : '';
   let res;
   try {
-    res = await deps.namespace.listObjects(
-      { bucket, prefix, delimiter, startAfter, continuationToken, maxKeys: Math.min(maxKeys, MAX_KEYS) },
-      { signal: call.signal },
-    );
+    // max-keys=0 asks for nothing (the namespace would read 0 as "its default").
+    res =
+      maxKeys === 0
+        ? { objects: [], commonPrefixes: [], isTruncated: false, nextContinuationToken: '' }
+        : await deps.namespace.listObjects(
+            { bucket, prefix, delimiter, startAfter, continuationToken, maxKeys: Math.min(maxKeys, MAX_KEYS) },
+            { signal: call.signal },
+          );
   } catch (err) {
     throw s3ErrorOfNamespace(err, { bucket });
   }
@@ -59,7 +63,8 @@ export async function listObjects(deps: ObjectStoreDeps, call: S3Call): Promise<
       status: 200,
       body: listObjectsV2Xml({
         ...common,
-        ...(continuationToken ? { continuationToken } : {}),
+        // Echoed when sent, even empty (S3 does).
+        ...(q.has('continuation-token') ? { continuationToken } : {}),
         ...(res.isTruncated ? { nextContinuationToken: res.nextContinuationToken } : {}),
         ...(startAfter ? { startAfter } : {}),
       }),

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { commonV1 } from '@platter/proto';
 import {
   completeMultipartUploadXml,
   initiateMultipartUploadXml,
@@ -13,6 +15,7 @@ import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { contentHeadersOf } from './content-headers.js';
+import { checksumEchoHeaders } from './additional-checksum.js';
 import { ingestBody } from './ingest.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -70,7 +73,13 @@ export async function uploadPart(deps: ObjectStoreDeps, call: S3Call): Promise<S
   const etag = ingested.md5.toString('hex');
   try {
     await deps.namespace.registerPart(
-      { writeId: randomUUID(), bucket, key, uploadId, part: { ...ingested.part, etag } },
+      {
+        writeId: randomUUID(),
+        bucket,
+        key,
+        uploadId,
+        part: { ...ingested.part, etag, checksums: ingested.checksums.map((c) => create(commonV1.ChecksumSchema, c)) },
+      },
       { signal: call.signal },
     );
   } catch (err) {
@@ -79,7 +88,7 @@ export async function uploadPart(deps: ObjectStoreDeps, call: S3Call): Promise<S
   // The missing shards are named once the upload completes and the version exists.
   if (ingested.missing.length > 0)
     call.logger.warn({ uploadId, partNumber, missing: ingested.missing }, 'part stored at quorum; shards missing');
-  return { status: 200, headers: { ETag: `"${etag}"` } };
+  return { status: 200, headers: { ETag: `"${etag}"`, ...checksumEchoHeaders(ingested.checksums) } };
 }
 
 export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {

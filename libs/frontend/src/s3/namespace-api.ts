@@ -22,6 +22,8 @@ type Used =
   | 'getObject'
   | 'deleteObject'
   | 'listObjects'
+  | 'listObjectVersions'
+  | 'setBucketVersioning'
   | 'createMultipartUpload'
   | 'registerPart'
   | 'completeMultipartUpload'

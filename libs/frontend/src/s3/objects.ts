@@ -11,6 +11,7 @@ import {
 import { readPart } from '../data/part-reader.js';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
+import { checksumEchoHeaders, checksumResponseHeaders } from './additional-checksum.js';
 import { contentHeadersOf, lastModifiedOf, responseHeadersOf } from './content-headers.js';
 import { ingestBody, layoutOf } from './ingest.js';
 import { s3ErrorOfDataPath } from './data-errors.js';
@@ -40,6 +41,7 @@ export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
         condition,
         size: BigInt(ingested.size),
         etag,
+        checksums: ingested.checksums,
         headers,
         ownerAccountId: call.accountId,
         layout: layoutOf(ingested),
@@ -58,7 +60,14 @@ export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
       partNumber: 1,
       shardIndexes: ingested.missing,
     });
-  return { status: 200, headers: { ETag: `"${etag}"`, ...versionHeader(version) } };
+  return {
+    status: 200,
+    headers: {
+      ETag: `"${etag}"`,
+      ...versionHeader(version),
+      ...checksumEchoHeaders(ingested.checksums),
+    },
+  };
 }
 
 /** Names the shards a write could not store; never fails the request (the auditor is the backstop). */
@@ -87,6 +96,7 @@ export async function getObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
     ...responseHeadersOf(v, call.address.query),
     'Content-Length': to - from,
     'Accept-Ranges': 'bytes',
+    ...checksumResponseHeaders(call.req.headers, v.checksums, !range),
   };
   if (range) headers['Content-Range'] = contentRange(range, size);
   if (call.method === 'HEAD') return { status: range ? 206 : 200, headers };

@@ -92,3 +92,13 @@ export function parseCreateBucketConfiguration(body: Uint8Array | string): Creat
   const location = xmlText(root['LocationConstraint'])?.trim();
   return location === undefined || location === '' ? {} : { locationConstraint: location };
 }
+
+/** Parses a PutBucketVersioning body: Status Enabled or Suspended (MFA delete is not supported). */
+export function parseVersioningConfiguration(body: Uint8Array | string): { status: 'Enabled' | 'Suspended' } {
+  const root = parseXmlRequest(body, 'VersioningConfiguration', MAX_SMALL_CONFIG_XML_BYTES, []);
+  const status = xmlText(root['Status'])?.trim();
+  if (status !== 'Enabled' && status !== 'Suspended') throw malformedXml();
+  if (xmlText(root['MfaDelete'])?.trim() === 'Enabled')
+    throw new S3Error('NotImplemented', 'MFA delete is not supported.');
+  return { status };
+}

@@ -377,3 +377,75 @@ export function locationConstraintXml(region: string): string {
       : XmlNode.text('LocationConstraint', region, { xmlns: S3_XMLNS });
   return xmlDocument(node);
 }
+
+export interface VersionEntry {
+  key: string;
+  /** `null` for the null version. */
+  versionId: string;
+  isLatest: boolean;
+  lastModified: Date;
+  /** A delete marker carries no ETag, size or storage class. */
+  deleteMarker: boolean;
+  etag?: string;
+  size?: number;
+  storageClass?: string;
+  owner?: Owner;
+}
+
+export interface ListVersionsInput {
+  bucket: string;
+  prefix: string;
+  keyMarker: string;
+  versionIdMarker: string;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+  delimiter?: string;
+  maxKeys: number;
+  isTruncated: boolean;
+  encodingType?: EncodingType;
+  versions: readonly VersionEntry[];
+  commonPrefixes: readonly string[];
+}
+
+/** ListObjectVersions response: versions and delete markers in key order, newest first per key. */
+export function listVersionsXml(input: ListVersionsInput): string {
+  const enc = input.encodingType;
+  return root('ListVersionsResult', [
+    XmlNode.text('Name', input.bucket),
+    XmlNode.text('Prefix', listName(input.prefix, enc)),
+    XmlNode.text('KeyMarker', listName(input.keyMarker, enc)),
+    XmlNode.text('VersionIdMarker', input.versionIdMarker),
+    input.nextKeyMarker !== undefined && XmlNode.text('NextKeyMarker', listName(input.nextKeyMarker, enc)),
+    optionalText('NextVersionIdMarker', input.nextVersionIdMarker),
+    XmlNode.text('MaxKeys', input.maxKeys),
+    input.delimiter !== undefined && XmlNode.text('Delimiter', listName(input.delimiter, enc)),
+    XmlNode.text('IsTruncated', input.isTruncated),
+    optionalText('EncodingType', enc),
+    ...input.versions.map((v) =>
+      v.deleteMarker
+        ? XmlNode.element('DeleteMarker', [
+            XmlNode.text('Key', listName(v.key, enc)),
+            XmlNode.text('VersionId', v.versionId),
+            XmlNode.text('IsLatest', v.isLatest),
+            XmlNode.text('LastModified', timestamp(v.lastModified)),
+            ownerNode('Owner', v.owner),
+          ])
+        : XmlNode.element('Version', [
+            XmlNode.text('Key', listName(v.key, enc)),
+            XmlNode.text('VersionId', v.versionId),
+            XmlNode.text('IsLatest', v.isLatest),
+            XmlNode.text('LastModified', timestamp(v.lastModified)),
+            XmlNode.text('ETag', v.etag ?? ''),
+            XmlNode.text('Size', v.size ?? 0),
+            ownerNode('Owner', v.owner),
+            XmlNode.text('StorageClass', v.storageClass ?? 'STANDARD'),
+          ]),
+    ),
+    ...commonPrefixNodes(input.commonPrefixes, enc),
+  ]);
+}
+
+/** GetBucketVersioning response; a never-versioned bucket has no Status. */
+export function versioningConfigurationXml(status: 'Enabled' | 'Suspended' | undefined): string {
+  return root('VersioningConfiguration', [optionalText('Status', status)]);
+}
