@@ -19,11 +19,24 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const LAUNCHER = path.join(ROOT, 'tools/launcher/dist/main.js');
 const START_TIMEOUT_MS = 180_000;
 
+/** One service process of a running local cluster, as the launcher last started it. */
+export interface ClusterProcess {
+  id: string;
+  role: string;
+  pid: number | undefined;
+  grpcPort: number;
+  adminPort: number;
+}
+
 export interface LocalCluster {
   endpoint: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   dataDir: string;
+  /** Every service process, e.g. `storage-host-b2`, `frontend-1`. */
+  processes(): ClusterProcess[];
+  /** Sends a signal to one service process by id (SIGKILL, SIGSTOP, SIGCONT…). */
+  signal(id: string, signal: NodeJS.Signals): ClusterProcess;
   stop(): Promise<void>;
 }
 
@@ -31,6 +44,10 @@ export interface LocalClusterOptions {
   /** Storage hosts per zone (three zones); default 1. */
   hostsPerZone?: number;
   disksPerHost?: number;
+  /** Default true; false keeps a killed process down, for fault-injection tests. */
+  restartCrashed?: boolean;
+  /** Extra environment for chosen processes by id, e.g. a preloaded fault hook for one storage node. */
+  processEnv?: Record<string, Record<string, string>>;
 }
 
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -52,6 +69,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   topology.storage = { disksPerHost: options.disksPerHost ?? 3 };
   topology.auditor = { replicas: 0 };
   topology.repair = { replicas: 0 };
+  topology.restartCrashed = options.restartCrashed ?? true;
+  topology.processEnv = options.processEnv ?? {};
   const topologyFile = path.join(dir, 'cluster.yaml');
   fs.writeFileSync(topologyFile, stringify(topology));
   const env = { ...process.env, PLATTER_TOPOLOGY: topologyFile };
@@ -73,7 +92,16 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       .filter((l) => l.includes('='))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
+  const processesFile = path.join(topology.dataDir, 'processes.json');
+  const processes = (): ClusterProcess[] => JSON.parse(fs.readFileSync(processesFile, 'utf8')) as ClusterProcess[];
   return {
+    processes,
+    signal: (id, signal) => {
+      const p = processes().find((x) => x.id === id);
+      if (p?.pid === undefined) throw new Error(`no running process ${id} in this cluster`);
+      process.kill(p.pid, signal);
+      return p;
+    },
     endpoint: clusterEnv.S3_ENDPOINT!,
     region: clusterEnv.AWS_REGION!,
     credentials: { accessKeyId: clusterEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: clusterEnv.AWS_SECRET_ACCESS_KEY! },

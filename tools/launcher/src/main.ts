@@ -2,11 +2,11 @@
 // deploy/local/cluster.yaml — etcd, Redis and every service as its own process,
 // data under .platter/, kept across restarts.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { newAccessKey } from '@platter/cluster';
 import { startEtcd, startRedis, waitFor } from '@platter/testkit';
 import { Supervisor } from './supervisor.js';
 import { START_ORDER, expandTopology, loadTopology, type ProcessSpec } from './topology.js';
@@ -68,6 +68,7 @@ async function runForeground(): Promise<void> {
       PLATTER_LEASE_TTL_SECONDS: String(topology.leaseTtlSeconds),
     },
     say,
+    { restartCrashed: topology.restartCrashed, processesFile: path.join(dataDir, 'processes.json') },
   );
   const stopServers: (() => Promise<void>)[] = [];
 
@@ -143,12 +144,8 @@ async function runForeground(): Promise<void> {
 async function bootstrapCluster(endpoints: string[]): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   const credentialsFile = path.join(dataDir, 'credentials.json');
   if (!fs.existsSync(credentialsFile)) {
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-    const id = 'PT' + [...randomBytes(18)].map((b) => alphabet[b % 32]).join('');
-    const secret = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
-    fs.writeFileSync(credentialsFile, JSON.stringify({ accessKeyId: id, secretAccessKey: secret }, null, 2), {
-      mode: 0o600,
-    });
+    const { accessKeyId, secretAccessKey } = newAccessKey('root');
+    fs.writeFileSync(credentialsFile, JSON.stringify({ accessKeyId, secretAccessKey }, null, 2), { mode: 0o600 });
   }
   const credentials = JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as {
     accessKeyId: string;

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { startProcess, type ProcessHandle } from '@platter/testkit';
 import type { ProcessSpec } from './topology.js';
@@ -18,6 +19,22 @@ interface Supervised {
   startedAt: number;
 }
 
+export interface SupervisorOptions {
+  /** Default true. Off for fault-injection tests, where a killed process must stay down. */
+  restartCrashed?: boolean;
+  /** Rewritten on every start: which pid each process has now, for tools that signal one process. */
+  processesFile?: string;
+}
+
+/** What `processesFile` holds, one entry per process. */
+export interface ProcessEntry {
+  id: string;
+  role: string;
+  pid: number | undefined;
+  grpcPort: number;
+  adminPort: number;
+}
+
 /** Runs the service processes of the local cluster, restarts those that crash, stops them in order. */
 export class Supervisor {
   private readonly running = new Map<string, Supervised>();
@@ -28,6 +45,7 @@ export class Supervisor {
     private readonly logsDir: string,
     private readonly baseEnv: Record<string, string>,
     private readonly say: (line: string) => void,
+    private readonly options: SupervisorOptions = {},
   ) {}
 
   /** Starts a group of processes in parallel and waits until every one is ready. */
@@ -73,13 +91,33 @@ export class Supervisor {
       readyUrl: `http://127.0.0.1:${spec.adminPort}/readyz`,
       readyTimeoutMs: READY_TIMEOUT_MS,
     });
+    this.writeProcessesFile();
     void s.handle.exited.then((how) => this.onExit(s, how));
+  }
+
+  private writeProcessesFile(): void {
+    const file = this.options.processesFile;
+    if (file === undefined) return;
+    const entries: ProcessEntry[] = this.processes().map(({ spec, pid }) => ({
+      id: spec.id,
+      role: spec.role,
+      pid,
+      grpcPort: spec.grpcPort,
+      adminPort: spec.adminPort,
+    }));
+    // Renamed into place so that a reader never sees half a file.
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(entries, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
   }
 
   private onExit(s: Supervised, how: { code: number | null; signal: NodeJS.Signals | null }): void {
     if (this.stopping) return;
     if (Date.now() - s.startedAt > HEALTHY_AFTER_MS) s.delayMs = RESTART_DELAY_MS;
     const reason = how.signal ? `signal ${how.signal}` : `exit code ${how.code}`;
+    if (this.options.restartCrashed === false) {
+      this.say(`${s.spec.id} exited (${reason}); not restarted (restartCrashed is off)`);
+      return;
+    }
     this.say(
       `${s.spec.id} exited (${reason}); restarting in ${s.delayMs / 1000} s — see ${path.join(this.logsDir, `${s.spec.id}.log`)}`,
     );

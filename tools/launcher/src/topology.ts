@@ -34,6 +34,10 @@ export const TopologySchema = z.object({
   auditor: replicas,
   repair: replicas,
   frontend: replicas,
+  // Both for tests that inject faults: a crashed process that stays down, and
+  // settings (a preloaded fault hook, a log level) for chosen processes only.
+  restartCrashed: z.boolean().default(true),
+  processEnv: z.record(z.string(), z.record(z.string(), z.string())).default({}),
 });
 export type Topology = z.infer<typeof TopologySchema>;
 
@@ -97,8 +101,12 @@ export function expandTopology(topology: Topology, dataDir: string): ProcessSpec
       specs.push({ role, id, ...h, env });
     }
   }
+  const unknown = Object.keys(topology.processEnv).filter((id) => !specs.some((s) => s.id === id));
+  if (unknown.length > 0)
+    throw new Error(`processEnv names processes the topology does not have: ${unknown.join(', ')}`);
   return specs.map((s, i) => ({
     ...s,
+    env: { ...s.env, ...topology.processEnv[s.id] },
     grpcPort: topology.ports.grpcBase + i,
     adminPort: topology.ports.adminBase + i,
   }));

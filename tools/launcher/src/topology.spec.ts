@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { TopologySchema, expandTopology } from './topology.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const shipped = (): Record<string, unknown> =>
+  parse(fs.readFileSync(path.join(ROOT, 'deploy/local/cluster.yaml'), 'utf8')) as Record<string, unknown>;
+
+describe('expandTopology', () => {
+  it('restarts crashed processes and adds no extra settings unless told', () => {
+    const topology = TopologySchema.parse(shipped());
+    expect(topology.restartCrashed).toBe(true);
+    const specs = expandTopology(topology, '/data');
+    expect(specs.filter((s) => s.role === 'storage')).toHaveLength(9);
+    expect(Object.keys(specs.find((s) => s.id === 'storage-host-b2')!.env)).toEqual(['PLATTER_DISKS']);
+  });
+
+  it('adds processEnv to the named processes only, over the settings it derives', () => {
+    const topology = TopologySchema.parse({
+      ...shipped(),
+      restartCrashed: false,
+      processEnv: { 'storage-host-b2': { NODE_OPTIONS: '--import=/hook.mjs' }, 'frontend-1': { PLATTER_REGION: 'x' } },
+    });
+    expect(topology.restartCrashed).toBe(false);
+    const specs = expandTopology(topology, '/data');
+    const b2 = specs.find((s) => s.id === 'storage-host-b2')!;
+    expect(b2.env.NODE_OPTIONS).toBe('--import=/hook.mjs');
+    expect(JSON.parse(b2.env.PLATTER_DISKS!)).toHaveLength(3);
+    expect(specs.filter((s) => s.env.NODE_OPTIONS !== undefined).map((s) => s.id)).toEqual(['storage-host-b2']);
+    expect(specs.find((s) => s.id === 'frontend-1')!.env.PLATTER_REGION).toBe('x');
+  });
+
+  it('refuses processEnv for a process the topology does not have', () => {
+    const topology = TopologySchema.parse({ ...shipped(), processEnv: { 'storage-host-z9': { A: 'b' } } });
+    expect(() => expandTopology(topology, '/data')).toThrow(/storage-host-z9/);
+  });
+});
