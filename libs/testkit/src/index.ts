@@ -6,4 +6,9 @@ export { freePort } from './free-port.js';
 export { startProcess, type ProcessExit, type ProcessHandle, type StartProcessOptions } from './process.js';
 export { pingRedis, startRedis, type RedisHandle, type StartRedisOptions } from './redis.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
-export { startLocalCluster, type ClusterProcess, type LocalCluster, type LocalClusterOptions } from './local-cluster.js';
+export {
+  startLocalCluster,
+  type ClusterProcess,
+  type LocalCluster,
+  type LocalClusterOptions,
+} from './local-cluster.js';
