@@ -47,6 +47,18 @@ export class AckLink {
     this.wakeup.notify();
   }
 
+  /**
+   * The predecessor is being told `mark` another way (the committed sequence
+   * of a ForwardResponse in this epoch): no Ack needed for it. A tail answers
+   * every Forward with its new mark, so without this each batch cost a second,
+   * redundant call up the chain. If that response is lost, the predecessor's
+   * next Forward (a retry or an idle probe) or the periodic refresh here
+   * carries the mark instead.
+   */
+  reportedInResponse(epoch: bigint, mark: bigint): void {
+    if (this.target?.epoch === epoch && mark > this.lastSent) this.lastSent = mark;
+  }
+
   async stop(): Promise<void> {
     this.stopped.abort();
     this.wakeup.notify();
@@ -61,8 +73,10 @@ export class AckLink {
       const committed = this.opts.committed();
       if (target === undefined || committed <= this.lastSent) {
         const before = this.lastSent;
-        await this.wakeup.wait(ACK_REFRESH_MS, signal);
-        if (this.lastSent === before && this.opts.committed() <= before) this.lastSent = 0n;
+        const notified = await this.wakeup.wait(ACK_REFRESH_MS, signal);
+        // Only a quiet interval re-sends the mark; a notify for a mark already
+        // reported (in a ForwardResponse) must not.
+        if (!notified && this.lastSent === before && this.opts.committed() <= before) this.lastSent = 0n;
         continue;
       }
       try {
@@ -78,7 +92,7 @@ export class AckLink {
           },
           { signal },
         );
-        if (this.target === target) this.lastSent = committed;
+        if (this.target === target && committed > this.lastSent) this.lastSent = committed;
         failures = 0;
       } catch (error) {
         if (signal.aborted) return;

@@ -290,10 +290,13 @@ export class ChainReplica {
         return result.error;
       }
     }
+    const committed = this.waiters.committed;
+    // Synchronously, before the AckLink's loop runs: the response carries the mark.
+    this.ack.reportedInResponse(request.chainEpoch, committed);
     return {
       $typeName: 'platter.namespace.v1.ForwardResponse',
       durableSequence: this.store.applied().sequence,
-      committedSequence: this.waiters.committed,
+      committedSequence: committed,
     };
   }
 

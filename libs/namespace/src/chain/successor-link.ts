@@ -101,9 +101,11 @@ export class SuccessorLink {
         if (this.successorDurable !== undefined) {
           const local = this.opts.durable();
           if (this.successorDurable >= local) {
-            await this.wakeup.wait(IDLE_PROBE_MS, signal);
-            // An idle wake-up re-probes: cheap, and it refreshes the committed mark.
-            if (this.opts.durable() <= (this.successorDurable ?? 0n)) this.successorDurable = undefined;
+            const notified = await this.wakeup.wait(IDLE_PROBE_MS, signal);
+            // A quiet timeout re-probes: cheap, and it refreshes the committed mark. A notify
+            // for entries the last Forward already carried does not (under load that sent an
+            // empty Forward after most batches).
+            if (!notified && this.opts.durable() <= (this.successorDurable ?? 0n)) this.successorDurable = undefined;
             continue;
           }
           entries = this.opts.readJournal(this.successorDurable + 1n, FORWARD_BATCH_MAX_ENTRIES);

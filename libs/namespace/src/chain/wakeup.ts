@@ -14,22 +14,30 @@ export class Wakeup {
     wake?.();
   }
 
-  wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves true when notified, false when the timeout (or the signal) ended
+   * the wait: a loop that re-checks on a quiet timeout must not take every
+   * notify for one (each notify of a busy chain would re-probe or re-ack).
+   */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.pending || signal?.aborted) {
+      const notified = this.pending;
       this.pending = false;
-      return Promise.resolve();
+      return Promise.resolve(notified);
     }
     return new Promise((resolve) => {
-      const done = (): void => {
+      const done = (notified: boolean): void => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        if (this.wake === done) this.wake = undefined;
+        signal?.removeEventListener('abort', onAbort);
+        if (this.wake === wake) this.wake = undefined;
         this.pending = false;
-        resolve();
+        resolve(notified);
       };
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done, { once: true });
-      this.wake = done;
+      const wake = (): void => done(true);
+      const onAbort = (): void => done(false);
+      const timer = setTimeout(onAbort, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake = wake;
     });
   }
 }

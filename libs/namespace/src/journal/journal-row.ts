@@ -1,4 +1,3 @@
-import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
 import { asBuffer, readU64be } from '@platter/namespace-client';
 import type { JournalEntry } from './journal-entry.js';
@@ -60,8 +59,9 @@ export function decodeJournalRow(row: Uint8Array): JournalEntry {
     const database = take(head[1] ?? 0).toString('utf8');
     const key = Buffer.from(take(take(4).readUInt32BE(0)));
     const value = Buffer.from(take(take(4).readUInt32BE(0)));
-    mutations.push(create(namespaceV1.KvMutationSchema, { database, key, kind: head[0] ?? 0, value }));
+    // Literals, not create(): it walks the schema by reflection, per mutation of every entry a link forwards.
+    mutations.push({ $typeName: 'platter.namespace.v1.KvMutation', database, key, kind: head[0] ?? 0, value });
   }
   if (at !== buf.length) throw new JournalRowError('trailing bytes in journal row');
-  return create(namespaceV1.JournalEntrySchema, { sequence, formatVersion, mutations });
+  return { $typeName: 'platter.namespace.v1.JournalEntry', sequence, formatVersion, mutations };
 }

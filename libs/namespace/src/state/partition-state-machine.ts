@@ -20,7 +20,7 @@ import {
   listParts,
   pageSize,
 } from './point-reads.js';
-import { prepareOp, prepareWriteIdExpiry, type Prepared } from './prepare.js';
+import { prepareOp, prepareWriteIdExpiry, type PrepareOptions, type Prepared } from './prepare.js';
 import type { StateMachineLimits } from './prepare-scope.js';
 import { checkBucketName } from './validation.js';
 
@@ -187,8 +187,8 @@ export class PartitionStateMachine {
     return { ...this.committer.stats(), transactionMs: this.transactionMs };
   }
 
-  private prepareOptions(): { epoch: bigint; nowMs: number; limits: StateMachineLimits } {
-    return { epoch: this.epoch, nowMs: this.clock(), limits: this.limits };
+  private prepareOptions(): PrepareOptions {
+    return { epoch: this.epoch, nowMs: this.clock(), limits: this.limits, index: this.index };
   }
 
   /**

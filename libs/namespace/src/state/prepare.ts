@@ -44,6 +44,13 @@ export interface PrepareOptions {
   /** The head's wall clock in ms (Last-Modified); informational only. */
   nowMs: number;
   limits: StateMachineLimits;
+  /**
+   * The state machine's long-lived index over the same store, so its decoded
+   * bucket records survive from one request to the next (a fresh index per
+   * request decoded the bucket's protobuf on every write). Its cache is keyed
+   * by the record's exact bytes, so sharing it is never stale.
+   */
+  index?: ObjectIndex;
 }
 
 /**
@@ -92,7 +99,7 @@ export function prepareOp<T extends OpType>(
   const result = handler(
     {
       store,
-      index: new ObjectIndex(store),
+      index: options.index ?? new ObjectIndex(store),
       sequence,
       now: nowTimestamp(options.nowMs),
       limits: options.limits,

@@ -2,7 +2,7 @@
 // (built: npx tsc -b apps/namespace) on a private etcd, 4 partitions × chains
 // of 3, driven through NamespaceRouter from this process over loopback gRPC.
 //
-// - commits: unconditional inline PUTs (small body) with `inFlight` in flight
+// - commits: conditional (If-None-Match: *) inline PUTs of new keys (small body) with `inFlight` in flight
 //   for `seconds`: commits/s and latency (each one answered after the tail's
 //   ack: head execute + flush, two Forward hops with a flush each, acks back).
 // - lookups: GetObject (metadata only) of random keys from the tail.
@@ -13,13 +13,24 @@
 // lookups/s, 1,000-key list p99 < 50 ms. Two cores are shared by the three
 // replicas, etcd and the load generator, so these are floors.
 //
+// Besides rates and latencies, each case reports the CPU (user + system) per
+// operation of every process (`cpuMsPerOp`, from /proc: on a shared machine
+// the rates follow everyone's load, this much less), the background CPU of
+// the idle cluster (`idleCpuMsPerSecond`), and for commits how well the chain
+// batches (`chain`: entries per Forward, calls served per commit by method).
+//
 // Args: --seconds=<per case, default 5> --inFlight=<default 64> --listKeys=<default 5000>
+// --cpuProfDir=<dir>: the namespace processes run with --cpu-prof into it, and
+// `phasesMonotonicUs` gives each case's window on the profiles' clock (run
+// this process with node --cpu-prof too to profile the router).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectEtcd, defaultClusterConfig, ensureClusterConfig, Keyspace, ChainRecordCodec } from '@platter/cluster';
 import { NamespaceRouter } from '@platter/namespace-client';
+import { namespaceV1 } from '@platter/proto';
 import { createLogger } from '@platter/telemetry';
 import { freePort, startEtcd, startProcess, waitFor, type ProcessHandle } from '@platter/testkit';
 
@@ -28,11 +39,15 @@ const MAIN = path.join(ROOT, 'apps', 'namespace', 'dist', 'main.js');
 const PARTITIONS = 4;
 const MEMBERS = ['nsb-1', 'nsb-2', 'nsb-3'];
 const LIST_PAGE = 1_000;
+// How long the idle background CPU is sampled, ms.
+const IDLE_SAMPLE_MS = 2_000;
 
 interface Args {
   seconds: number;
   inFlight: number;
   listKeys: number;
+  /** Where the namespace processes write `--cpu-prof` profiles (none if unset). */
+  cpuProfDir: string | undefined;
 }
 
 function parseArgs(args: string[]): Args {
@@ -42,6 +57,7 @@ function parseArgs(args: string[]): Args {
     seconds: Number(get('seconds') ?? 5),
     inFlight: Number(get('inFlight') ?? 64),
     listKeys: Number(get('listKeys') ?? 5_000),
+    cpuProfDir: get('cpuProfDir'),
   };
 }
 
@@ -49,14 +65,92 @@ interface Figures {
   perSecond: number;
   count: number;
   latencyMs: { p50: number; p99: number; max: number };
+  /** CPU (user + system) per operation, ms, per process: load-independent, unlike the rates. */
+  cpuMsPerOp: Record<string, number>;
+}
+
+// Linux clock ticks per second (USER_HZ) for /proc/<pid>/stat's utime and stime.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU ms used so far by each watched process ('bench' is this one). */
+type CpuReader = () => Record<string, number>;
+
+function cpuReader(procs: Array<{ name: string; pid: number | undefined }>): CpuReader {
+  return () => {
+    const out: Record<string, number> = {};
+    const own = process.cpuUsage();
+    out['bench'] = (own.user + own.system) / 1000;
+    for (const p of procs) {
+      if (p.pid === undefined) continue;
+      try {
+        const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime are fields 14 and 15 of stat(5); fields[0] is field 3.
+        out[p.name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+      } catch {
+        // Not Linux, or the process is gone: no figure for it.
+      }
+    }
+    return out;
+  };
+}
+
+// Monotonic µs (the clock V8's CPU profiles use), so a profile can be cut per case.
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+/** Where each case started and ended (monotonic µs): for slicing --cpuProfDir profiles. */
+const phases: Record<string, [number, number]> = {};
+
+interface ChainCounts {
+  entries: number;
+  hops: number;
+  /** Calls served by every process so far, by method (platter_rpc_server_handled_total). */
+  calls: Record<string, number>;
+}
+
+/** Journal entries forwarded, Forward round trips and calls served so far, over every process. */
+async function chainCounts(adminPorts: number[]): Promise<ChainCounts> {
+  const out: ChainCounts = { entries: 0, hops: 0, calls: {} };
+  for (const port of adminPorts) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string): number =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    out.entries += value('platter_namespace_forwarded_entries_total');
+    out.hops += value('platter_namespace_chain_hop_seconds_count');
+    for (const m of text.matchAll(/^platter_rpc_server_handled_total\{([^}]*)\} (\S+)$/gm)) {
+      const method = /method="([^"]*)"/.exec(m[1] ?? '')?.[1] ?? '?';
+      out.calls[method] = (out.calls[method] ?? 0) + Number(m[2]);
+    }
+  }
+  return out;
+}
+
+/** Per commit between two counts: entries per Forward and calls served per method. */
+function perCommit(before: ChainCounts, after: ChainCounts, commits: number): Record<string, number> {
+  const round = (x: number): number => Math.round(x * 100) / 100;
+  const out: Record<string, number> = {
+    entriesPerForward: round((after.entries - before.entries) / Math.max(1, after.hops - before.hops)),
+  };
+  for (const [method, n] of Object.entries(after.calls)) {
+    const calls = n - (before.calls[method] ?? 0);
+    if (calls > 0) out[`${method}CallsPerCommit`] = round(calls / Math.max(1, commits));
+  }
+  return out;
 }
 
 /** Runs `op` with `inFlight` loops for `seconds`, timing every call. */
-async function closedLoop(inFlight: number, seconds: number, op: (i: number) => Promise<unknown>): Promise<Figures> {
+async function closedLoop(
+  cpu: CpuReader,
+  inFlight: number,
+  seconds: number,
+  op: (i: number) => Promise<unknown>,
+  name?: string,
+): Promise<Figures> {
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   let n = 0;
   const started = performance.now();
+  const startedUs = monotonicUs();
+  const cpuBefore = cpu();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (performance.now() < end) {
@@ -67,6 +161,16 @@ async function closedLoop(inFlight: number, seconds: number, op: (i: number) => 
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  if (name !== undefined) phases[name] = [startedUs, monotonicUs()];
+  const cpuAfter = cpu();
+  const cpuMsPerOp: Record<string, number> = {};
+  let totalMs = 0;
+  for (const [proc, ms] of Object.entries(cpuAfter)) {
+    const used = ms - (cpuBefore[proc] ?? ms);
+    totalMs += used;
+    cpuMsPerOp[proc] = Math.round((used / Math.max(1, latencies.length)) * 1000) / 1000;
+  }
+  cpuMsPerOp['total'] = Math.round((totalMs / Math.max(1, latencies.length)) * 1000) / 1000;
   latencies.sort((a, b) => a - b);
   const q = (p: number): number =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) / 100;
@@ -74,6 +178,7 @@ async function closedLoop(inFlight: number, seconds: number, op: (i: number) => 
     perSecond: Math.round(latencies.length / elapsed),
     count: latencies.length,
     latencyMs: { p50: q(0.5), p99: q(0.99), max: q(1) },
+    cpuMsPerOp,
   };
 }
 
@@ -85,16 +190,18 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
   const etcd = connectEtcd(etcdServer.endpoints);
   const keyspace = new Keyspace();
   const procs: ProcessHandle[] = [];
+  const adminPorts: number[] = [];
   let router: NamespaceRouter | undefined;
   try {
     await ensureClusterConfig(etcd, keyspace, defaultClusterConfig({ partitions: PARTITIONS }));
     for (const id of MEMBERS) {
       const admin = await freePort();
+      adminPorts.push(admin);
       procs.push(
         await startProcess({
           name: id,
           command: process.execPath,
-          args: [MAIN],
+          args: args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`, MAIN] : [MAIN],
           env: {
             PLATTER_ID: id,
             PLATTER_ETCD_ENDPOINTS: etcdServer.clientUrl,
@@ -118,31 +225,57 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     );
+    const cpu = cpuReader([...procs, { name: 'etcd', pid: etcdServer.pid }]);
     router = await NamespaceRouter.open({ etcd, keyspace, logger });
     const ns = router;
     const bucket = 'bench-bucket';
     await ns.createBucket({ writeId: 'bench-create', name: bucket, ownerAccountId: 'acct-1' });
     const body = Buffer.from('x'.repeat(100));
+    // Conditional, as the target is stated: If-None-Match: * on fresh keys (each one commits).
     const put = (key: string, i: number) =>
       ns.putObject({
         writeId: `bench-${i}-${key}`,
         bucket,
         key,
+        condition: { kind: namespaceV1.ConditionKind.IF_NONE_MATCH_ANY },
         size: BigInt(body.length),
         etag: '9dd4e461268c8034f5c8564e155c67a6',
         ownerAccountId: 'acct-1',
         layout: { data: { case: 'inlineData', value: body } },
       });
     // Warm up connections and JIT.
-    await closedLoop(8, 1, (i) => put(`warm/${i}`, i));
-    const commits = await closedLoop(args.inFlight, args.seconds, (i) => put(`c/${String(i).padStart(8, '0')}`, i));
+    await closedLoop(cpu, 8, 1, (i) => put(`warm/${i}`, i));
+    // Background CPU with no load (leases, watches, keepalives, timers): what a
+    // slow case's cpuMsPerOp carries besides the operations themselves.
+    const idleBefore = cpu();
+    await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+    const idleAfter = cpu();
+    const idleCpuMsPerSecond: Record<string, number> = {};
+    for (const [proc, ms] of Object.entries(idleAfter)) {
+      idleCpuMsPerSecond[proc] = Math.round(((ms - (idleBefore[proc] ?? ms)) * 1000) / IDLE_SAMPLE_MS);
+    }
+    const chainBefore = await chainCounts(adminPorts);
+    const commits = await closedLoop(
+      cpu,
+      args.inFlight,
+      args.seconds,
+      (i) => put(`c/${String(i).padStart(8, '0')}`, i),
+      'commits',
+    );
+    const chainAfter = await chainCounts(adminPorts);
+    const chain = perCommit(chainBefore, chainAfter, commits.count);
     const written = commits.count;
-    const lookups = await closedLoop(args.inFlight, args.seconds, (i) =>
-      ns.getObject({
-        bucket,
-        key: `c/${String((i * 7919) % written).padStart(8, '0')}`,
-        metadataOnly: true,
-      }),
+    const lookups = await closedLoop(
+      cpu,
+      args.inFlight,
+      args.seconds,
+      (i) =>
+        ns.getObject({
+          bucket,
+          key: `c/${String((i * 7919) % written).padStart(8, '0')}`,
+          metadataOnly: true,
+        }),
+      'lookups',
     );
     // A listing bucket of listKeys keys (loaded with the same PUTs).
     const listBucket = 'bench-list';
@@ -165,24 +298,32 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       }),
     );
     let listed = 0;
-    const list = await closedLoop(4, args.seconds, async (i) => {
-      const start = (i * 104729) % Math.max(1, args.listKeys - 2 * LIST_PAGE);
-      const page = await ns.listObjects({
-        bucket: listBucket,
-        startAfter: `k/${String(start).padStart(8, '0')}`,
-        maxKeys: LIST_PAGE,
-      });
-      // A merged page may stop short of max-keys (exactly, with a token), never be empty.
-      if (page.objects.length === 0 || !page.isTruncated) throw new Error(`page of ${page.objects.length} keys`);
-      listed += page.objects.length;
-    });
+    const list = await closedLoop(
+      cpu,
+      4,
+      args.seconds,
+      async (i) => {
+        const start = (i * 104729) % Math.max(1, args.listKeys - 2 * LIST_PAGE);
+        const page = await ns.listObjects({
+          bucket: listBucket,
+          startAfter: `k/${String(start).padStart(8, '0')}`,
+          maxKeys: LIST_PAGE,
+        });
+        // A merged page may stop short of max-keys (exactly, with a token), never be empty.
+        if (page.objects.length === 0 || !page.isTruncated) throw new Error(`page of ${page.objects.length} keys`);
+        listed += page.objects.length;
+      },
+      'list',
+    );
     return {
       partitions: PARTITIONS,
       replicas: 3,
       inFlight: args.inFlight,
-      commits,
+      idleCpuMsPerSecond,
+      commits: { ...commits, chain },
       lookups,
       list1000: { ...list, meanKeysPerPage: Math.round(listed / Math.max(1, list.count)) },
+      ...(args.cpuProfDir ? { phasesMonotonicUs: phases } : {}),
       targets: { commitsPerSecond: 3_000, lookupsPerSecond: 10_000, listP99Ms: 50 },
     };
   } finally {
