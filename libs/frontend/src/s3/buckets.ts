@@ -4,6 +4,7 @@ import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess, forgetBucket } from './bucket-access.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
+import { dateOf } from './timestamp.js';
 
 // Bucket operations. Names follow S3's rules for new buckets (libs/s3
 // validateBucketName); they are global across accounts.
@@ -67,8 +68,7 @@ export async function listBuckets(deps: ObjectStoreDeps, call: S3Call): Promise<
     } catch (err) {
       throw s3ErrorOfNamespace(err, {});
     }
-    for (const b of res.buckets)
-      buckets.push({ name: b.name, creationDate: new Date(Number(b.createdAt?.seconds ?? 0n) * 1000) });
+    for (const b of res.buckets) buckets.push({ name: b.name, creationDate: dateOf(b.createdAt) });
     pageToken = res.nextPageToken;
   } while (pageToken);
   return {

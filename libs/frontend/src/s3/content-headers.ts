@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { namespaceV1 } from '@platter/proto';
 import { USER_METADATA_PREFIX, userMetadataFrom } from '@platter/s3';
+import { dateOf } from './timestamp.js';
 
 // The standard content headers and x-amz-meta-* user metadata: stored with
 // the version, returned on GET and HEAD (response-* query overrides win).
@@ -51,6 +52,5 @@ export function responseHeadersOf(v: namespaceV1.ObjectVersion, query: URLSearch
 
 /** When the version was written, to the millisecond. */
 export function lastModifiedOf(v: namespaceV1.ObjectVersion): Date {
-  const t = v.createdAt;
-  return t ? new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)) : new Date(0);
+  return dateOf(v.createdAt);
 }

@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { assertReadConditions, copyObjectResultXml, S3Error, type ConditionalHeaders } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { contentHeadersOf, lastModifiedOf } from './content-headers.js';
-import { ingest, layoutOf } from './ingest.js';
-import { s3ErrorOfNamespace } from './namespace-errors.js';
+import { ingest } from './ingest.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
-import { lookup, objectBytes, queueRepair, resourceOf, versionHeader, writeConditionOf } from './objects.js';
+import { commitVersion, lookup, objectBytes, resourceOf, versionHeader, writeConditionOf } from './objects.js';
 
 // CopyObject: the source's bytes stream through this frontend into a new
 // stripe set (a copy never shares shards with its source, so deleting one
@@ -85,35 +83,13 @@ export async function copyObject(deps: ObjectStoreDeps, call: S3Call): Promise<S
     { partNumber: 1, allowInline: true },
   );
   const etag = ingested.md5.toString('hex');
-  let version;
-  try {
-    version = (
-      await deps.namespace.putObject(
-        {
-          writeId: randomUUID(),
-          bucket,
-          key,
-          condition: writeConditionOf(call),
-          size: BigInt(size),
-          etag,
-          headers: directive === 'COPY' ? src.headers : contentHeadersOf(call.req.headers),
-          ownerAccountId: call.accountId,
-          layout: layoutOf(ingested),
-        },
-        { signal: call.signal },
-      )
-    ).version;
-  } catch (err) {
-    throw s3ErrorOfNamespace(err, { bucket, key });
-  }
-  if (ingested.kind === 'striped' && ingested.missing.length > 0 && version)
-    await queueRepair(deps, call, {
-      bucket,
-      key,
-      versionId: version.versionId,
-      partNumber: 1,
-      shardIndexes: ingested.missing,
-    });
+  const version = await commitVersion(deps, call, {
+    bucket,
+    key,
+    ingested,
+    headers: directive === 'COPY' ? src.headers : contentHeadersOf(call.req.headers),
+    condition: writeConditionOf(call),
+  });
   const headers: Record<string, string> = { ...versionHeader(version) };
   if (src.versionId && src.versionId !== 'null') headers['x-amz-copy-source-version-id'] = src.versionId;
   return {

@@ -3,6 +3,7 @@ import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
+import { dateOf } from './timestamp.js';
 
 // ListObjects (v1) and ListObjectsV2 over the namespace's merged, sorted
 // listing: pages resume exactly where the last one stopped, across
@@ -50,7 +51,7 @@ export async function listObjects(deps: ObjectStoreDeps, call: S3Call): Promise<
     ...(encodingType === 'url' ? { encodingType: 'url' as const } : {}),
     contents: res.objects.map((o) => ({
       key: o.key,
-      lastModified: timestampDate(o.createdAt),
+      lastModified: dateOf(o.createdAt),
       etag: `"${o.etag}"`,
       size: Number(o.size),
       storageClass: o.storageClass || 'STANDARD',
@@ -80,8 +81,4 @@ export async function listObjects(deps: ObjectStoreDeps, call: S3Call): Promise<
       ...(res.isTruncated && delimiter && last !== undefined ? { nextMarker: last } : {}),
     }),
   };
-}
-
-function timestampDate(t: { seconds: bigint; nanos: number } | undefined): Date {
-  return new Date(t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : 0);
 }

@@ -20,6 +20,7 @@ import { ingestBody } from './ingest.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
 import { queueRepair, resourceOf, versionHeader, writeConditionOf } from './objects.js';
+import { dateOf } from './timestamp.js';
 
 // Multipart uploads. Each part is erasure-coded on its own as it arrives and
 // registered with the namespace; Complete commits the chosen parts as one
@@ -239,8 +240,4 @@ export async function listMultipartUploads(deps: ObjectStoreDeps, call: S3Call):
       commonPrefixes: res.commonPrefixes,
     }),
   };
-}
-
-function dateOf(t: { seconds: bigint; nanos: number } | undefined): Date {
-  return new Date(t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : 0);
 }

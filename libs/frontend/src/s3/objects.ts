@@ -13,7 +13,8 @@ import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { checksumEchoHeaders, checksumResponseHeaders } from './additional-checksum.js';
 import { contentHeadersOf, lastModifiedOf, responseHeadersOf } from './content-headers.js';
-import { ingestBody, layoutOf } from './ingest.js';
+import { ingestBody, layoutOf, type Ingested } from './ingest.js';
+import type { NamespaceRequest } from './namespace-api.js';
 import { s3ErrorOfDataPath } from './data-errors.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -30,7 +31,33 @@ export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
   const condition = writeConditionOf(call);
   const headers = contentHeadersOf(call.req.headers);
   const ingested = await ingestBody(deps, call, { partNumber: 1, allowInline: true });
-  const etag = ingested.md5.toString('hex');
+  const version = await commitVersion(deps, call, { bucket, key, ingested, headers, condition });
+  return {
+    status: 200,
+    headers: {
+      ETag: `"${ingested.md5.toString('hex')}"`,
+      ...versionHeader(version),
+      ...checksumEchoHeaders(ingested.checksums),
+    },
+  };
+}
+
+/**
+ * Commits stored bytes as the key's new version (the linearization point,
+ * with the client's condition), then names the shards the write missed.
+ */
+export async function commitVersion(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  v: {
+    bucket: string;
+    key: string;
+    ingested: Ingested;
+    headers: NamespaceRequest<'putObject'>['headers'];
+    condition: NamespaceRequest<'putObject'>['condition'];
+  },
+): Promise<namespaceV1.ObjectVersion | undefined> {
+  const { bucket, key, ingested } = v;
   let version: namespaceV1.ObjectVersion | undefined;
   try {
     const res = await deps.namespace.putObject(
@@ -38,11 +65,11 @@ export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
         writeId: randomUUID(),
         bucket,
         key,
-        condition,
+        condition: v.condition,
         size: BigInt(ingested.size),
-        etag,
+        etag: ingested.md5.toString('hex'),
         checksums: ingested.checksums,
-        headers,
+        headers: v.headers,
         ownerAccountId: call.accountId,
         layout: layoutOf(ingested),
       },
@@ -60,14 +87,7 @@ export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
       partNumber: 1,
       shardIndexes: ingested.missing,
     });
-  return {
-    status: 200,
-    headers: {
-      ETag: `"${etag}"`,
-      ...versionHeader(version),
-      ...checksumEchoHeaders(ingested.checksums),
-    },
-  };
+  return version;
 }
 
 /** Names the shards a write could not store; never fails the request (the auditor is the backstop). */

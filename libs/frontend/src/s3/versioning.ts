@@ -12,6 +12,7 @@ import { readXmlBody } from '../http/xml-body.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
+import { dateOf } from './timestamp.js';
 
 // Bucket versioning (the namespace keeps every version; the state decides
 // whether a write adds one or replaces the null version) and the listing of
@@ -94,7 +95,7 @@ export async function listObjectVersions(deps: ObjectStoreDeps, call: S3Call): P
         key: v.key,
         versionId: v.versionId || 'null',
         isLatest: v.isLatest,
-        lastModified: new Date(Number(v.createdAt?.seconds ?? 0n) * 1000 + Math.floor((v.createdAt?.nanos ?? 0) / 1e6)),
+        lastModified: dateOf(v.createdAt),
         deleteMarker: v.deleteMarker,
         etag: `"${v.etag}"`,
         size: Number(v.size),
