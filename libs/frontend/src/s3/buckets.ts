@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { listAllMyBucketsXml, locationConstraintXml, S3Error, validateBucketName, type BucketEntry } from '@platter/s3';
+import { listAllMyBucketsXml, locationConstraintXml, validateBucketName, type BucketEntry } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess, forgetBucket } from './bucket-access.js';
+import { bucketOf } from './call-resource.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
 import { dateOf } from './timestamp.js';
@@ -10,12 +11,6 @@ import { dateOf } from './timestamp.js';
 // validateBucketName); they are global across accounts.
 
 const LIST_BUCKETS_PAGE = 1000;
-
-function bucketOf(call: S3Call): string {
-  const b = call.address.bucket;
-  if (b === undefined) throw new S3Error('InvalidRequest', 'A bucket is required.');
-  return b;
-}
 
 export async function createBucket(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
   const name = bucketOf(call);

@@ -2,10 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { assertReadConditions, copyObjectResultXml, S3Error, type ConditionalHeaders } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
+import { resourceOf } from './call-resource.js';
 import { contentHeadersOf, lastModifiedOf } from './content-headers.js';
 import { ingest } from './ingest.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
-import { commitVersion, lookup, objectBytes, resourceOf, versionHeader, writeConditionOf } from './objects.js';
+import { commitVersion, lookup, objectBytes, versionHeader, writeConditionOf } from './objects.js';
 
 // CopyObject: the source's bytes stream through this frontend into a new
 // stripe set (a copy never shares shards with its source, so deleting one

@@ -9,6 +9,7 @@ import {
 } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
+import { bucketOf } from './call-resource.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -21,8 +22,7 @@ import type { ObjectStoreDeps } from './object-store-deps.js';
 const PARALLEL_DELETES = 16;
 
 export async function deleteObjects(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
-  const bucket = call.address.bucket;
-  if (bucket === undefined) throw new S3Error('InvalidRequest', 'A bucket is required.');
+  const bucket = bucketOf(call);
   await checkBucketAccess(deps, call, bucket);
   const request = parseDeleteObjects(await readXmlBody(call, MAX_DELETE_XML_BYTES));
   const deleted: DeletedEntry[] = [];

@@ -1,5 +1,6 @@
 import { listObjectsV1Xml, listObjectsV2Xml, S3Error } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
+import { bucketOf } from './call-resource.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -12,8 +13,7 @@ import { dateOf } from './timestamp.js';
 const MAX_KEYS = 1000;
 
 export async function listObjects(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
-  const bucket = call.address.bucket;
-  if (bucket === undefined) throw new S3Error('InvalidRequest', 'A bucket is required.');
+  const bucket = bucketOf(call);
   await checkBucketAccess(deps, call, bucket);
   const q = call.address.query;
   const v2 = q.get('list-type') === '2';

@@ -14,12 +14,13 @@ import {
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
 import { checkBucketAccess } from './bucket-access.js';
+import { bucketOf, resourceOf } from './call-resource.js';
 import { contentHeadersOf } from './content-headers.js';
 import { checksumEchoHeaders } from './additional-checksum.js';
 import { ingestBody } from './ingest.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
-import { queueRepair, resourceOf, versionHeader, writeConditionOf } from './objects.js';
+import { queueRepair, versionHeader, writeConditionOf } from './objects.js';
 import { dateOf } from './timestamp.js';
 
 // Multipart uploads. Each part is erasure-coded on its own as it arrives and
@@ -198,8 +199,7 @@ export async function listParts(deps: ObjectStoreDeps, call: S3Call): Promise<S3
 }
 
 export async function listMultipartUploads(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
-  const bucket = call.address.bucket;
-  if (bucket === undefined) throw new S3Error('InvalidRequest', 'A bucket is required.');
+  const bucket = bucketOf(call);
   await checkBucketAccess(deps, call, bucket);
   const q = call.address.query;
   const maxUploads = Math.min(Number(q.get('max-uploads') ?? MAX_UPLOADS_PER_LIST), MAX_UPLOADS_PER_LIST);

@@ -11,6 +11,7 @@ import {
 import { readPart } from '../data/part-reader.js';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
+import { resourceOf } from './call-resource.js';
 import { checksumEchoHeaders, checksumResponseHeaders } from './additional-checksum.js';
 import { contentHeadersOf, lastModifiedOf, responseHeadersOf } from './content-headers.js';
 import { ingestBody, layoutOf, type Ingested } from './ingest.js';
@@ -214,13 +215,6 @@ async function* prepend(
   if (first.done) return;
   yield first.value;
   yield* rest;
-}
-
-export function resourceOf(call: S3Call): { bucket: string; key: string } {
-  const { bucket, key } = call.address;
-  if (bucket === undefined || key === undefined)
-    throw new S3Error('InvalidRequest', 'A bucket and a key are required.');
-  return { bucket, key };
 }
 
 export function writeConditionOf(call: S3Call): { kind: namespaceV1.ConditionKind; etag?: string } | undefined {

@@ -9,6 +9,7 @@ import {
 } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
+import { bucketOf } from './call-resource.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -20,12 +21,6 @@ import { dateOf } from './timestamp.js';
 
 const V = namespaceV1.VersioningState;
 const MAX_KEYS = 1000;
-
-function bucketOf(call: S3Call): string {
-  const b = call.address.bucket;
-  if (b === undefined) throw new S3Error('InvalidRequest', 'A bucket is required.');
-  return b;
-}
 
 export async function getBucketVersioning(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
   const name = bucketOf(call);
