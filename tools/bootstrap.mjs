@@ -14,7 +14,7 @@ const MIN_NODE = [20, 19];
 const SERVERS = [
   { binary: 'etcd', pkg: 'etcd-server' },
   { binary: 'redis-server', pkg: 'redis-server' },
-  // The erasure codec's fast path (libs/erasure/native); a header, not a binary.
+  // ISA-L, the erasure codec's and CRC32C's fast path (libs/isal/native); a header, not a binary.
   { file: '/usr/include/isa-l/erasure_code.h', pkg: 'libisal-dev' },
 ];
 const COMMANDS = {
@@ -32,7 +32,7 @@ checkNode();
 ensureNpmPackages();
 if (spec.servers) ensureServers();
 // Exits 0 and says why when it cannot build: the codec then runs on its slow fallback.
-step('build the ISA-L addon', () => run(process.execPath, ['libs/erasure/scripts/build-native.mjs']));
+step('build the ISA-L addon', () => run(process.execPath, ['libs/isal/scripts/build-native.mjs']));
 step('build', () => run('npx', ['tsc', '-b']));
 const child = spawnSync(process.execPath, [path.join(ROOT, spec.run[0]), ...spec.run.slice(1), ...args], {
   cwd: ROOT,

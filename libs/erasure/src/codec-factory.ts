@@ -1,7 +1,7 @@
 import { CauchyCodec } from './cauchy-codec.js';
 import { RS_CAUCHY_GF256, RS_GF256_RONOMON, isCodecId, type CodecId } from './codec-id.js';
 import { CodecUnavailableError, UnknownCodecError } from './errors.js';
-import { DEFAULT_ISAL_ADDON_PATH, loadIsalAddon } from './isal-addon.js';
+import { DEFAULT_ISAL_ADDON_PATH, loadIsalAddon } from '@platter/isal';
 import { IsalKernel } from './isal-kernel.js';
 import { JsKernel } from './js-kernel.js';
 import { RonomonCodec } from './ronomon-codec.js';

@@ -23,4 +23,3 @@ export {
 export { cauchyEncodeMatrix, CAUCHY_MAX_SHARDS } from './cauchy-matrix.js';
 export { GF256_POLY } from './gf256.js';
 export { ISAL_OFFLOAD_THRESHOLD_BYTES } from './isal-kernel.js';
-export { DEFAULT_ISAL_ADDON_PATH, loadIsalAddon, type IsalAddon, type IsalLoadResult } from './isal-addon.js';

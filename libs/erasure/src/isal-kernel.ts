@@ -1,4 +1,4 @@
-import type { IsalAddon } from './isal-addon.js';
+import type { IsalAddon } from '@platter/isal';
 import type { MatrixKernel } from './matrix-kernel.js';
 
 /**

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cauchyEncodeMatrix } from './cauchy-matrix.js';
 import { RS_CAUCHY_GF256, RS_GF256_RONOMON } from './codec-id.js';
-import { loadIsalAddon } from './isal-addon.js';
+import { loadIsalAddon } from '@platter/isal';
 import { VARIANTS, patternShards } from './testing/stripes.js';
 
 const sha256 = (parts: readonly Uint8Array[]): string => {

@@ -19,6 +19,7 @@ describe('kill -9', () => {
       dir: tmp.dir,
       iterations: 20,
       untilCoveredMax: 60,
+      minAckedPuts: 101,
       seed: 2026,
     });
     expect(results.length).toBeGreaterThanOrEqual(20);

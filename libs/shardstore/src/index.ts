@@ -58,4 +58,4 @@ export type { IndexOp, IndexRangeOptions, IndexStore, IndexTable } from './index
 export { LmdbIndexStore } from './index/lmdb-index-store.js';
 export type { LmdbIndexOptions } from './index/lmdb-index-store.js';
 export { MemoryIndexDisk, MemoryIndexStore } from './index/memory-index-store.js';
-export { crc32c } from './crc.js';
+export { crc32c } from '@platter/isal';

@@ -1,4 +1,4 @@
-import { crc32c } from '../crc.js';
+import { crc32c } from '@platter/isal';
 import { CorruptionError, DiskIoError } from '../errors.js';
 import type { ShardEntry } from '../format/index-entry.js';
 import type { IoFile } from '../io/disk-io.js';

@@ -1,4 +1,4 @@
-import { crc32c } from '../crc.js';
+import { crc32c } from '@platter/isal';
 import { InvalidArgumentError } from '../errors.js';
 import type { IoFile } from '../io/disk-io.js';
 import type { BufferPool } from './buffer-pool.js';

@@ -1,4 +1,4 @@
-import { crc32c } from '../crc.js';
+import { crc32c } from '@platter/isal';
 import { RecordFormatError } from '../errors.js';
 import { asBuffer, readU64, writeU64 } from './bytes.js';
 

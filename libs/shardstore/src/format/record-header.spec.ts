@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../crc.js';
+import { crc32c } from '@platter/isal';
 import { RecordFormatError } from '../errors.js';
 import {
   decodeRecord,
@@ -132,6 +132,7 @@ describe('record format', () => {
   });
 
   it('decodes arbitrary bytes to a record or a RecordFormatError, quickly', () => {
+    const HANG_BOUND_MS = 1_000;
     const valids = [
       makeRecord('fuzz', Buffer.alloc(64, 1), 16),
       makeRecord('fm', Buffer.alloc(30, 2), 16, 'move'),
@@ -159,7 +160,8 @@ describe('record format', () => {
         onlyFormatErrors(() => decodeRecord(bytes, PLACE));
         onlyFormatErrors(() => decodeRecordHeader(bytes, PLACE));
         onlyFormatErrors(() => decodeRecordPrefix(bytes, PLACE));
-        expect(performance.now() - t0).toBeLessThan(50);
+        // "Never a hang": a generous bound, since a loaded machine can stall any call for tens of ms.
+        expect(performance.now() - t0).toBeLessThan(HANG_BOUND_MS);
       }),
       { numRuns: 5000 },
     );

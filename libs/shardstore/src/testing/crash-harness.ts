@@ -33,14 +33,18 @@ export interface CrashRunOptions {
    * Go on past `iterations`, up to this many, until some kill has torn a record
    * and some has left acknowledged records for replay: which moment a random
    * kill hits depends on the machine's speed, and a run that never hit one
-   * would prove nothing about it.
+   * would prove nothing about it. With `minAckedPuts`, also until that many
+   * puts were acknowledged in all (fewer land per kill on a loaded machine).
    */
   untilCoveredMax?: number;
+  minAckedPuts?: number;
   onIteration?: (r: CrashIterationResult) => void;
 }
 
-const covered = (results: CrashIterationResult[]): boolean =>
-  results.some((r) => r.recovery.tailBytesTruncated > 0) && results.some((r) => r.recovery.recordsReplayed > 0);
+const covered = (results: CrashIterationResult[], minAckedPuts: number): boolean =>
+  results.some((r) => r.recovery.tailBytesTruncated > 0) &&
+  results.some((r) => r.recovery.recordsReplayed > 0) &&
+  results.reduce((n, r) => n + r.ackedPuts, 0) >= minAckedPuts;
 
 type ShardFate = 'live' | 'deleting' | 'gone';
 
@@ -60,7 +64,7 @@ export async function runCrashIterations(options: CrashRunOptions): Promise<Cras
   const fates = new Map<string, ShardFate>();
   const results: CrashIterationResult[] = [];
   const more = (i: number): boolean =>
-    i < options.iterations || (i < (options.untilCoveredMax ?? 0) && !covered(results));
+    i < options.iterations || (i < (options.untilCoveredMax ?? 0) && !covered(results, options.minAckedPuts ?? 0));
   for (let i = 0; more(i); i++) {
     const killAfterReady = random() < 0.8;
     const delay = Math.floor(random() * (options.maxKillDelayMs ?? 600));

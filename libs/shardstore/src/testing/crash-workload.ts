@@ -1,4 +1,4 @@
-import { crc32c } from '../crc.js';
+import { crc32c } from '@platter/isal';
 import { patternBytes } from './temp-dir.js';
 
 // The crash test's shards are self-describing: size and bytes follow from the

@@ -13,6 +13,8 @@ export interface IsalAddon {
     sources: readonly Uint8Array[],
     outputs: readonly Uint8Array[],
   ): Promise<void>;
+  /** The standard CRC32C of `bytes`, continuing from `initial` (default 0). */
+  crc32c(bytes: Uint8Array, initial?: number): number;
 }
 
 export type IsalLoadResult = { ok: true; addon: IsalAddon; path: string } | { ok: false; reason: string };
@@ -42,7 +44,7 @@ function tryLoad(path: string): IsalLoadResult {
   if (!existsSync(path))
     return {
       ok: false,
-      reason: `ISA-L addon not built (${path} missing; run node libs/erasure/scripts/build-native.mjs)`,
+      reason: `ISA-L addon not built (${path} missing; run node libs/isal/scripts/build-native.mjs)`,
     };
   const flags = os.constants.dlopen as Partial<Record<string, number>>;
   if (flags.RTLD_NOW === undefined || flags.RTLD_DEEPBIND === undefined)
@@ -58,7 +60,8 @@ function tryLoad(path: string): IsalLoadResult {
     typeof addon.cauchyMatrix !== 'function' ||
     typeof addon.initTables !== 'function' ||
     typeof addon.encodeSync !== 'function' ||
-    typeof addon.encode !== 'function'
+    typeof addon.encode !== 'function' ||
+    typeof addon.crc32c !== 'function'
   )
     return { ok: false, reason: `${path} does not export the expected functions` };
   return { ok: true, addon: addon as IsalAddon, path };

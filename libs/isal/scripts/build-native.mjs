@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the ISA-L addon (native/platter_isal.c) for @platter/erasure.
+// Builds the ISA-L addon (native/platter_isal.c) for @platter/isal.
 // Safe to call from the bootstrap on every run: it exits 0 and prints why when
 // it cannot build (no libisal-dev, no compiler, no Node headers), because the
 // library then falls back to another implementation. `--strict` makes those
@@ -70,6 +70,7 @@ function verify() {
     const d = [Buffer.from([1, 2, 3, 4]), Buffer.from([5, 6, 7, 8])], p = [Buffer.alloc(4)];
     a.encodeSync(4, matrix, d, p);
     if (p[0].equals(Buffer.alloc(4))) throw new Error('parity is all zero');
+    if (a.crc32c(Buffer.from('123456789')) !== 0xe3069283) throw new Error('crc32c check value is wrong');
   `;
   const r = spawnSync(process.execPath, ['-e', check], { encoding: 'utf8', timeout: 30_000 });
   return r.status === 0
@@ -79,13 +80,13 @@ function verify() {
 
 function done(message, verifyError) {
   if (verifyError) return skip(`${message}, but it does not load: ${verifyError}`);
-  console.log(`[erasure] ISA-L addon ${message}`);
+  console.log(`[isal] ISA-L addon ${message}`);
 }
 
 function skip(reason) {
-  console.log(`[erasure] ISA-L addon not built: ${reason}`);
+  console.log(`[isal] ISA-L addon not built: ${reason}`);
   console.log(
-    '[erasure] @platter/erasure will use rs-cauchy-gf256 via its pure-TS kernel, or rs-gf256-ronomon for new clusters',
+    '[isal] fallbacks: @platter/erasure runs rs-cauchy-gf256 on its pure-TS kernel (or rs-gf256-ronomon for new clusters); crc32c uses @node-rs/crc32',
   );
   process.exitCode = STRICT ? 1 : 0;
 }

@@ -1,6 +1,7 @@
-// Minimal N-API binding to ISA-L's erasure-code kernels (Debian libisal-dev).
+// Minimal N-API binding to ISA-L (Debian libisal-dev): its erasure-code
+// kernels and its CRC32C.
 //
-// It exposes only the three primitives the TypeScript side needs; the coding
+// It exposes only the primitives the TypeScript side needs; the coding
 // matrix and the decode-matrix inversion live in TypeScript (src/gf256.ts,
 // src/cauchy-matrix.ts) so that the on-disk format is defined by our code,
 // not by a library version:
@@ -10,12 +11,14 @@
 //   initTables(k, rows, matrix) -> Buffer   ec_init_tables, 32*k*rows bytes
 //   encodeSync(len, tables, sources, outputs)        ec_encode_data on this thread
 //   encode(len, tables, sources, outputs) -> Promise ec_encode_data on the libuv pool
+//   crc32c(bytes, initial?) -> number       crc32_iscsi, standard CRC32C value
 //
 // Must be loaded with RTLD_DEEPBIND: the node binary exports OpenSSL's own
 // gf_mul, and ec_init_tables would otherwise bind to it and compute garbage
 // (or crash) instead of calling ISA-L's gf_mul.
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <isa-l/crc.h>
 #include <isa-l/erasure_code.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -240,12 +243,41 @@ static napi_value Encode(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// crc32c(bytes, initial) -> number: CRC32C (Castagnoli) continuing from
+// `initial`, with the usual pre- and post-inversion, so that it equals every
+// other CRC32C library's answer. ISA-L's folding kernel runs at tens of GB/s,
+// several times the SSE4.2 loop of the npm packages: synchronous on purpose,
+// a 1 MiB block costs tens of microseconds, less than a trip to the pool.
+static napi_value Crc32c(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t* data;
+  size_t len;
+  if (argc < 1 || !get_bytes(env, argv[0], &data, &len)) THROW_RANGE(env, "crc32c: bytes must be a Uint8Array");
+  uint32_t initial = 0;
+  if (argc >= 2 && napi_get_value_uint32(env, argv[1], &initial) != napi_ok)
+    THROW_RANGE(env, "crc32c: initial must be a number");
+  uint32_t crc = ~initial;
+  // ISA-L takes an int length: feed huge buffers in pieces.
+  while (len > 0) {
+    size_t n = len > (1u << 30) ? (1u << 30) : len;
+    crc = crc32_iscsi(data, (int)n, crc);
+    data += n;
+    len -= n;
+  }
+  napi_value result;
+  CHECK(env, napi_create_uint32(env, ~crc, &result));
+  return result;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"cauchyMatrix", NULL, CauchyMatrix, NULL, NULL, NULL, napi_enumerable, NULL},
       {"initTables", NULL, InitTables, NULL, NULL, NULL, napi_enumerable, NULL},
       {"encodeSync", NULL, EncodeSync, NULL, NULL, NULL, napi_enumerable, NULL},
       {"encode", NULL, Encode, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crc32c", NULL, Crc32c, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;
