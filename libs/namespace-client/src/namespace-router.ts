@@ -1,4 +1,5 @@
-import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { randomUUID } from 'node:crypto';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import {
   ChainRecordCodec,
   MemberView,
@@ -9,15 +10,7 @@ import {
   type Keyspace,
 } from '@platter/cluster';
 import { commonV1, namespaceV1 } from '@platter/proto';
-import {
-  Code,
-  ERROR_DETAIL_KEY,
-  errorReason,
-  RpcError,
-  createRpcClient,
-  type CallOptions,
-  type RpcClient,
-} from '@platter/rpc';
+import { Code, errorReason, RpcError, createRpcClient, type CallOptions, type RpcClient } from '@platter/rpc';
 import type { Logger, Registry } from '@platter/telemetry';
 import { mergeListMultipartUploadsPages, mergeListObjectVersionsPages, mergeListObjectsPages } from './list-merge.js';
 import { homePartitionOfBucket, partitionOfKey } from './partition-of.js';
@@ -62,6 +55,7 @@ export interface NamespaceRouterOptions {
 }
 
 const R = commonV1.ErrorReason;
+const STEP = namespaceV1.DeleteBucketStep;
 
 /**
  * The client side of the namespace: watches the chain records and the
@@ -162,35 +156,47 @@ export class NamespaceRouter {
   }
 
   /**
-   * Refuses while any partition holds a version, marker or upload of the
-   * bucket, then drops the copies and the home record last. Not atomic
-   * against a concurrent write into the bucket (README: the seal protocol).
+   * Deletes a bucket across partitions without letting a concurrent write
+   * slip in (README, Deleting a bucket): seal every copy — each seal checks
+   * that its partition holds no version or delete marker and, in the same
+   * entry, makes it refuse new writes — then drop the copies, the home record
+   * last. If any seal is refused (BUCKET_NOT_EMPTY) or fails, every copy this
+   * deletion may have sealed is unsealed and the error is thrown. In-progress
+   * multipart uploads do not keep the bucket alive: each drop removes them.
    */
   async deleteBucket(req: RouterRequest<'deleteBucket'>, options?: CallOptions): Promise<Res<'deleteBucket'>> {
     const deadline = this.deadline(options);
     const name = req.name ?? '';
+    const writeId = req.writeId ?? '';
     const home = homePartitionOfBucket(name, this.partitionCount);
     const o = { ...options, deadline };
-    const checks = await Promise.all(
-      this.allPartitions().map(async (p) => {
-        try {
-          const versions = await this.call(p, 'tail', 'listObjectVersions', { bucket: name, maxKeys: 1 }, o);
-          const uploads = await this.call(p, 'tail', 'listMultipartUploads', { bucket: name, maxUploads: 1 }, o);
-          return versions.versions.length > 0 || uploads.uploads.length > 0;
-        } catch (error) {
-          // A partition without a copy holds nothing of the bucket.
-          if (errorReason(error) === R.NO_SUCH_BUCKET) return false;
-          throw error;
-        }
-      }),
-    );
-    if (checks.some(Boolean)) throw refusal(Code.FAILED_PRECONDITION, R.BUCKET_NOT_EMPTY, 'bucket not empty', name);
+    // Fresh per call: a caller's retry with the same write_id after a rolled
+    // back attempt must seal again, not be answered from the old seal's write id.
+    const deletionId = randomUUID();
+    const step = (
+      p: number,
+      s: namespaceV1.DeleteBucketStep,
+      writeIdOfStep: string,
+      stepOptions: CallOptions = o,
+    ): Promise<Res<'deleteBucket'>> =>
+      this.call(p, 'head', 'deleteBucket', { writeId: writeIdOfStep, name, step: s, deletionId }, stepOptions);
+    const seals = await Promise.allSettled(this.allPartitions().map((p) => step(p, STEP.SEAL, `${deletionId}/seal`)));
+    const refused = seals.find((r) => r.status === 'rejected');
+    if (refused !== undefined) {
+      // Every partition, not just the sealed ones: a seal that timed out may still have been committed.
+      // Best effort: a copy left sealed refuses writes until a later DeleteBucket takes the seal over.
+      const unseal = { ...o, deadline: Math.max(deadline, Date.now() + this.attemptMs) };
+      await Promise.allSettled(this.allPartitions().map((p) => step(p, STEP.UNSEAL, `${deletionId}/unseal`, unseal)));
+      throw refused.reason;
+    }
+    // Every copy is sealed and was empty when sealed; nothing can enter now.
+    // The caller's write_id on the drops keeps a retry after success a success.
     await this.others(home, (p) =>
-      this.call(p, 'head', 'deleteBucket', req, o).catch((error: unknown) => {
+      step(p, STEP.DROP, writeId).catch((error: unknown) => {
         if (errorReason(error) !== R.NO_SUCH_BUCKET) throw error;
       }),
     );
-    return this.call(home, 'head', 'deleteBucket', req, o);
+    return step(home, STEP.DROP, writeId);
   }
 
   async setBucketVersioning(
@@ -448,12 +454,4 @@ function retryable(error: unknown): boolean {
     default:
       return false;
   }
-}
-
-function refusal(code: Code, reason: commonV1.ErrorReason, message: string, resource: string): RpcError {
-  // Same trailer the servers send, so callers handle a router refusal the same way.
-  const detail = create(commonV1.ErrorDetailSchema, { reason, resource });
-  const error = new RpcError(code, message);
-  error.metadata.set(ERROR_DETAIL_KEY, Buffer.from(toBinary(commonV1.ErrorDetailSchema, detail)));
-  return error;
 }

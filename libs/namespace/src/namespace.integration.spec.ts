@@ -1,6 +1,7 @@
 // Three real namespace processes (`node apps/namespace/dist/main.js`, built)
-// against a real etcd, 4 partitions × chains of 3. The contract suite runs
-// through NamespaceRouter over real gRPC; then the head, the middle and the
+// against a real etcd, 4 partitions × chains of 3. The contract suite and the
+// bucket deletion suite (PUTs racing DeleteBucket) run through
+// NamespaceRouter over real gRPC; then the head, the middle and the
 // tail of a chain are SIGKILLed in turn under concurrent writes: each time
 // the chain manager must drop the dead member within the stated bound (lease
 // TTL + RECONFIGURE_SLACK_MS), writes must resume, the restarted member must
@@ -34,6 +35,7 @@ import {
   type ProcessHandle,
 } from '@platter/testkit';
 import { NamespaceRouter } from '@platter/namespace-client';
+import { describeBucketDeletionContract } from './testing/bucket-deletion-contract.js';
 import { describeNamespaceContract } from './testing/namespace-contract.js';
 import { checkRegisterHistory, type KeyedOperation } from './linearizability/index.js';
 import { md5Hex, putObjectOp } from './testing/requests.js';
@@ -162,6 +164,11 @@ describe('namespace chains over 3 processes', () => {
   });
 
   describeNamespaceContract('3 processes, 4 partitions, via NamespaceRouter', () => ({
+    ns: router,
+    partitionCount: PARTITIONS,
+  }));
+
+  describeBucketDeletionContract('3 processes, 4 partitions, via NamespaceRouter', () => ({
     ns: router,
     partitionCount: PARTITIONS,
   }));

@@ -2,10 +2,11 @@ import { create } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { idFromSequence } from '../encoding/ids.js';
 import { encodePart, encodeUpload } from '../encoding/records.js';
-import { partKey, uploadKey } from '../encoding/table-keys.js';
+import { prefixSuccessor } from '@platter/namespace-client';
+import { bucketPrefix, partKey, readUploadRowKey, uploadKey } from '../encoding/table-keys.js';
 import { NamespaceError, invalidArgument } from '../errors.js';
 import { effectiveChecksumType, multipartEtag, objectChecksum } from '../multipart/object-checksum.js';
-import { noSuchBucket } from './bucket-ops.js';
+import { noSuchBucket, writableBucket } from './bucket-access.js';
 import type { StoredUpload } from './object-index.js';
 import type { OpHandler, PrepareScope } from './prepare-scope.js';
 import { uploadOwner } from '../encoding/disk-shard-record.js';
@@ -23,7 +24,8 @@ export const createMultipartUpload: OpHandler<'createMultipartUpload'> = (scope,
     checkLabel('owner account id', request.ownerAccountId, false) ??
     checkLabel('storage class', request.storageClass, false);
   if (bad) return bad;
-  if (!scope.index.bucket(bucket)) return noSuchBucket(bucket);
+  const writable = writableBucket(scope, bucket);
+  if (writable instanceof NamespaceError) return writable;
   const upload = create(namespaceV1.MultipartUploadSchema, {
     bucket,
     key,
@@ -39,11 +41,25 @@ export const createMultipartUpload: OpHandler<'createMultipartUpload'> = (scope,
   return create(namespaceV1.CreateMultipartUploadResponseSchema, { upload });
 };
 
-/** The upload a request names, or the error S3 gives when it is gone. */
-function findUpload(scope: PrepareScope, bucket: string, key: string, uploadId: string): StoredUpload | NamespaceError {
+/**
+ * The upload a request names, or the error S3 gives when it is gone. Only an
+ * abort may touch an upload of a bucket being deleted (it removes, never adds).
+ */
+function findUpload(
+  scope: PrepareScope,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  forAbort = false,
+): StoredUpload | NamespaceError {
   const bad = checkBucketAndKey(bucket, key);
   if (bad) return bad;
-  if (!scope.index.bucket(bucket)) return noSuchBucket(bucket);
+  if (forAbort) {
+    if (!scope.index.bucket(bucket)) return noSuchBucket(bucket);
+  } else {
+    const writable = writableBucket(scope, bucket);
+    if (writable instanceof NamespaceError) return writable;
+  }
   return (
     scope.index.upload(bucket, key, uploadId) ??
     new NamespaceError('NO_SUCH_UPLOAD', 'no such upload', { resource: uploadId })
@@ -67,7 +83,7 @@ export const registerPart: OpHandler<'registerPart'> = (scope, request) => {
 };
 
 export const abortMultipartUpload: OpHandler<'abortMultipartUpload'> = (scope, request) => {
-  const found = findUpload(scope, request.bucket, request.key, request.uploadId);
+  const found = findUpload(scope, request.bucket, request.key, request.uploadId, true);
   if (found instanceof NamespaceError) return found;
   dropUpload(scope, request.bucket, request.key, found);
   return create(namespaceV1.AbortMultipartUploadResponseSchema);
@@ -75,11 +91,30 @@ export const abortMultipartUpload: OpHandler<'abortMultipartUpload'> = (scope, r
 
 /** Removes an upload, its parts and their disk index rows. */
 function dropUpload(scope: PrepareScope, bucket: string, key: string, found: StoredUpload): void {
-  for (const { partNumber, part } of scope.index.parts(found.sequence)) {
-    if (part.part) unindexPart(scope.mutations, part.part);
-    scope.mutations.delete('parts', partKey(found.sequence, partNumber));
+  dropUploadRow(scope, uploadKey(bucket, key, found.sequence), found.sequence);
+}
+
+/**
+ * Removes every in-progress upload of a bucket held here, as aborts would:
+ * their parts' disk index rows go too, so the parts' shards become orphans
+ * that the auditor deletes after its grace period (the index is what it
+ * reconciles the disks against; nothing else needs to be kept).
+ */
+export function dropBucketUploads(scope: PrepareScope, bucket: string): void {
+  const prefix = bucketPrefix(bucket);
+  // Collected first: the rows are read from the store, the deletions are buffered.
+  const rows = [...scope.store.range('uploads', { start: prefix, end: prefixSuccessor(prefix) })];
+  for (const row of rows) {
+    dropUploadRow(scope, Buffer.from(row.key), readUploadRowKey(row.key, prefix.length).sequence);
   }
-  scope.mutations.delete('uploads', uploadKey(bucket, key, found.sequence));
+}
+
+function dropUploadRow(scope: PrepareScope, rowKey: Buffer, sequence: bigint): void {
+  for (const { partNumber, part } of scope.index.parts(sequence)) {
+    if (part.part) unindexPart(scope.mutations, part.part);
+    scope.mutations.delete('parts', partKey(sequence, partNumber));
+  }
+  scope.mutations.delete('uploads', rowKey);
 }
 
 export const completeMultipartUpload: OpHandler<'completeMultipartUpload'> = (scope, request) => {
@@ -88,8 +123,8 @@ export const completeMultipartUpload: OpHandler<'completeMultipartUpload'> = (sc
   if (badCondition) return badCondition;
   const found = findUpload(scope, bucket, key, request.uploadId);
   if (found instanceof NamespaceError) return found;
-  const bucketRecord = scope.index.bucket(bucket);
-  if (!bucketRecord) return noSuchBucket(bucket);
+  const bucketRecord = writableBucket(scope, bucket);
+  if (bucketRecord instanceof NamespaceError) return bucketRecord;
   if (request.parts.length === 0)
     return invalidArgument('an upload completes with at least one part', request.uploadId);
 

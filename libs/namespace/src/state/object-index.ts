@@ -66,13 +66,10 @@ export class ObjectIndex {
     return bucket;
   }
 
-  /** Whether any version, delete marker or upload of the bucket is left here. */
-  bucketHasContent(name: string): boolean {
+  /** Whether any version or delete marker of the bucket is left here (uploads do not count, as in S3). */
+  bucketHasVersions(name: string): boolean {
     const prefix = bucketPrefix(name);
-    const end = prefixSuccessor(prefix);
-    return (
-      this.store.first('versions', prefix, end) !== undefined || this.store.first('uploads', prefix, end) !== undefined
-    );
+    return this.store.first('versions', prefix, prefixSuccessor(prefix)) !== undefined;
   }
 
   /** The newest version row of a key (object or delete marker). */

@@ -3,7 +3,7 @@ import { namespaceV1 } from '@platter/proto';
 import { NULL_VERSION_ID } from '../encoding/ids.js';
 import { isDeleteMarkerRecord } from '../encoding/records.js';
 import { NamespaceError, invalidArgument } from '../errors.js';
-import { noSuchBucket } from './bucket-ops.js';
+import { writableBucket } from './bucket-access.js';
 import type { OpHandler, PrepareScope } from './prepare-scope.js';
 import { checkBucketAndKey, checkCondition, checkLabel, checkObjectLayout } from './validation.js';
 import {
@@ -27,8 +27,8 @@ export const putObject: OpHandler<'putObject'> = (scope, request) => {
     checkLabel('storage class', request.storageClass, false) ??
     checkObjectLayout(request.layout, request.size, scope.limits.inlineThresholdBytes);
   if (bad) return bad;
-  const bucketRecord = scope.index.bucket(bucket);
-  if (!bucketRecord) return noSuchBucket(bucket);
+  const bucketRecord = writableBucket(scope, bucket);
+  if (bucketRecord instanceof NamespaceError) return bucketRecord;
   const refused = checkKeyCondition(scope, bucket, key, request.condition);
   if (refused) return refused;
   const written = writeVersion(scope, bucketRecord.versioning, {
@@ -55,8 +55,8 @@ export const deleteObject: OpHandler<'deleteObject'> = (scope, request) => {
   const { bucket, key } = request;
   const bad = checkBucketAndKey(bucket, key) ?? checkCondition(request.condition, [CK.IF_MATCH]);
   if (bad) return bad;
-  const bucketRecord = scope.index.bucket(bucket);
-  if (!bucketRecord) return noSuchBucket(bucket);
+  const bucketRecord = writableBucket(scope, bucket);
+  if (bucketRecord instanceof NamespaceError) return bucketRecord;
   return request.versionId === ''
     ? deleteCurrent(scope, request, bucketRecord.versioning)
     : deleteVersion(scope, request);

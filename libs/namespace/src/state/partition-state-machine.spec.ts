@@ -9,6 +9,7 @@ import {
   createBucketOp,
   createUploadOp,
   deleteBucketOp,
+  deleteBucketStepOp,
   deleteObjectOp,
   getObjectRequest,
   listObjectsRequest,
@@ -54,6 +55,12 @@ async function refused<T extends OpType>(o: OpOf<T>): Promise<string> {
   return r.code;
 }
 
+function shardsOn(diskId: string): string[] {
+  const page = sm.listDiskShards(create(namespaceV1.ListDiskShardsRequestSchema, { diskId }));
+  if (page instanceof NamespaceError) throw page;
+  return page.shards.map((s) => s.location?.shardId ?? '');
+}
+
 function get(bucket: string, key: string, versionId = ''): namespaceV1.ObjectVersion | string {
   const r = sm.getObject(getObjectRequest(bucket, key, versionId));
   return r instanceof NamespaceError ? r.code : r;
@@ -73,14 +80,85 @@ describe('buckets', () => {
     expect(await refused(putObjectOp({ bucket: 'bkt1', key: 'k', body: 'x' }))).toBe('NO_SUCH_BUCKET');
   });
 
-  it('counts a pending multipart upload or a delete marker as content', async () => {
+  it('counts a delete marker as content', async () => {
     await ok(createBucketOp('bkt2'));
-    const up = await ok(createUploadOp('bkt2', 'big'));
-    expect(await refused(deleteBucketOp('bkt2'))).toBe('BUCKET_NOT_EMPTY');
-    await ok(abortUploadOp('bkt2', 'big', up.response.upload?.uploadId ?? ''));
     await ok(setVersioningOp('bkt2', VS.ENABLED));
     await ok(deleteObjectOp({ bucket: 'bkt2', key: 'gone' }));
     expect(await refused(deleteBucketOp('bkt2'))).toBe('BUCKET_NOT_EMPTY');
+  });
+
+  it('deletes a bucket holding only in-progress uploads, with their parts and disk index rows', async () => {
+    await ok(createBucketOp('bkt3'));
+    const up = await ok(createUploadOp('bkt3', 'big'));
+    const uploadId = up.response.upload?.uploadId ?? '';
+    const shard = { diskId: 'd9', shardId: shardIdOf(90), shardIndex: 0 };
+    await ok(registerPartOp('bkt3', 'big', uploadId, partLayout(1, 5n, [shard], 3, md5Hex('p1'))));
+    await ok(createUploadOp('bkt3', 'other'));
+    expect(shardsOn('d9')).toEqual([shardIdOf(90)]);
+    await ok(deleteBucketOp('bkt3'));
+    // The parts' shards are now unreferenced: the auditor reclaims them as orphans.
+    expect(shardsOn('d9')).toEqual([]);
+    await ok(createBucketOp('bkt3'));
+    expect(
+      sm.listMultipartUploads(create(namespaceV1.ListMultipartUploadsRequestSchema, { bucket: 'bkt3' })),
+    ).toMatchObject({ uploads: [] });
+    expect(await refused(registerPartOp('bkt3', 'big', uploadId, partLayout(2, 5n, [], 3, md5Hex('p2'))))).toBe(
+      'NO_SUCH_UPLOAD',
+    );
+    expect(await refused(abortUploadOp('bkt3', 'big', uploadId))).toBe('NO_SUCH_UPLOAD');
+  });
+});
+
+describe('deletion protocol (seal, unseal, drop)', () => {
+  const STEP = namespaceV1.DeleteBucketStep;
+
+  beforeEach(async () => {
+    await ok(createBucketOp('seal'));
+  });
+
+  it('refuses to seal a partition holding a version, and leaves the bucket writable', async () => {
+    await ok(putObjectOp({ bucket: 'seal', key: 'k', body: 'x' }));
+    expect(await refused(deleteBucketStepOp('seal', STEP.SEAL, 'del-1'))).toBe('BUCKET_NOT_EMPTY');
+    expect(sm.getBucket('seal')).toMatchObject({ state: namespaceV1.BucketState.UNSPECIFIED });
+    await ok(putObjectOp({ bucket: 'seal', key: 'k2', body: 'y' }));
+  });
+
+  it('refuses every write that could add content while sealed, allows aborts, and unseals only by its deletion', async () => {
+    const up = await ok(createUploadOp('seal', 'mpu'));
+    const uploadId = up.response.upload?.uploadId ?? '';
+    await ok(deleteBucketStepOp('seal', STEP.SEAL, 'del-1'));
+    expect(sm.getBucket('seal')).toMatchObject({ state: namespaceV1.BucketState.DELETING, deletionId: 'del-1' });
+    const conflict = 'CONDITIONAL_REQUEST_CONFLICT';
+    expect(await refused(putObjectOp({ bucket: 'seal', key: 'k', body: 'x' }))).toBe(conflict);
+    expect(await refused(deleteObjectOp({ bucket: 'seal', key: 'k' }))).toBe(conflict);
+    expect(await refused(createUploadOp('seal', 'mpu2'))).toBe(conflict);
+    expect(await refused(registerPartOp('seal', 'mpu', uploadId, partLayout(1, 5n, [], 3, md5Hex('p'))))).toBe(
+      conflict,
+    );
+    expect(await refused(completeUploadOp('seal', 'mpu', uploadId, [{ partNumber: 1, etag: md5Hex('p') }]))).toBe(
+      conflict,
+    );
+    expect(await refused(setVersioningOp('seal', VS.ENABLED))).toBe(conflict);
+    expect(await refused(createBucketOp('seal'))).toBe(conflict);
+    await ok(abortUploadOp('seal', 'mpu', uploadId));
+    // Another deletion's unseal is a no-op; the sealing one's lifts it.
+    await ok(deleteBucketStepOp('seal', STEP.UNSEAL, 'del-other'));
+    expect(await refused(putObjectOp({ bucket: 'seal', key: 'k', body: 'x' }))).toBe(conflict);
+    await ok(deleteBucketStepOp('seal', STEP.UNSEAL, 'del-1'));
+    await ok(putObjectOp({ bucket: 'seal', key: 'k', body: 'x' }));
+  });
+
+  it('lets a later deletion take a seal over, and drops a sealed copy', async () => {
+    await ok(deleteBucketStepOp('seal', STEP.SEAL, 'del-1'));
+    await ok(deleteBucketStepOp('seal', STEP.SEAL, 'del-2'));
+    await ok(deleteBucketStepOp('seal', STEP.UNSEAL, 'del-1'));
+    expect(sm.getBucket('seal')).toMatchObject({ state: namespaceV1.BucketState.DELETING, deletionId: 'del-2' });
+    await ok(deleteBucketStepOp('seal', STEP.DROP, 'del-2'));
+    expect(sm.getBucket('seal')).toMatchObject({ code: 'NO_SUCH_BUCKET' });
+    // Sealing where no copy exists is a success that writes nothing.
+    await ok(deleteBucketStepOp('seal', STEP.SEAL, 'del-3'));
+    expect(sm.getBucket('seal')).toMatchObject({ code: 'NO_SUCH_BUCKET' });
+    expect(await refused(deleteBucketStepOp('seal', STEP.SEAL, ''))).toBe('INVALID_ARGUMENT');
   });
 });
 

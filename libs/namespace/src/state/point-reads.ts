@@ -6,7 +6,7 @@ import { decodeBucket } from '../encoding/records.js';
 import { diskPrefix, diskShardKey } from '../encoding/table-keys.js';
 import { NamespaceError, invalidArgument } from '../errors.js';
 import type { PartitionStore } from '../store/partition-store.js';
-import { noSuchBucket } from './bucket-ops.js';
+import { noSuchBucket } from './bucket-access.js';
 import type { ObjectIndex } from './object-index.js';
 import { resolvePart } from './part-resolver.js';
 import { checkBucketAndKey, checkBucketName } from './validation.js';

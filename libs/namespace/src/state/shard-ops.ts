@@ -3,7 +3,7 @@ import { commonV1, namespaceV1 } from '@platter/proto';
 import { encodePart, encodeVersion } from '../encoding/records.js';
 import { partKey, versionKey } from '../encoding/table-keys.js';
 import { NamespaceError, invalidArgument } from '../errors.js';
-import { noSuchBucket } from './bucket-ops.js';
+import { noSuchBucket } from './bucket-access.js';
 import { resolvePart } from './part-resolver.js';
 import type { OpHandler } from './prepare-scope.js';
 import { uploadOwner, versionOwner } from '../encoding/disk-shard-record.js';

@@ -162,7 +162,8 @@ export class ReferenceNamespace {
     return this.run('deleteBucket', writeId, () => {
       const bucket = this.buckets.get(name);
       if (!bucket) return { ok: false, code: 'NO_SUCH_BUCKET' };
-      if (bucket.keys.size > 0 || bucket.uploads.size > 0) return { ok: false, code: 'BUCKET_NOT_EMPTY' };
+      // In-progress uploads do not keep a bucket alive: they go with it.
+      if (bucket.keys.size > 0) return { ok: false, code: 'BUCKET_NOT_EMPTY' };
       return { ok: true, summary: 'deleted', commit: () => this.buckets.delete(name) };
     });
   }

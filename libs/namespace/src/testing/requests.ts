@@ -33,6 +33,16 @@ export function deleteBucketOp(name: string, writeId = freshWriteId()): OpOf<'de
   return op('deleteBucket', create(namespaceV1.DeleteBucketRequestSchema, { writeId, name }));
 }
 
+/** One step of the cross-partition DeleteBucket protocol at one partition. */
+export function deleteBucketStepOp(
+  name: string,
+  step: namespaceV1.DeleteBucketStep,
+  deletionId: string,
+  writeId = freshWriteId(),
+): OpOf<'deleteBucket'> {
+  return op('deleteBucket', create(namespaceV1.DeleteBucketRequestSchema, { writeId, name, step, deletionId }));
+}
+
 export function setVersioningOp(
   name: string,
   versioning: namespaceV1.VersioningState,
