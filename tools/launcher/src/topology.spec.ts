@@ -10,12 +10,29 @@ const shipped = (): Record<string, unknown> =>
   parse(fs.readFileSync(path.join(ROOT, 'deploy/local/cluster.yaml'), 'utf8')) as Record<string, unknown>;
 
 describe('expandTopology', () => {
-  it('restarts crashed processes and adds no extra settings unless told', () => {
+  it('restarts crashed processes and adds only the shipped service settings unless told', () => {
     const topology = TopologySchema.parse(shipped());
     expect(topology.restartCrashed).toBe(true);
     const specs = expandTopology(topology, '/data');
     expect(specs.filter((s) => s.role === 'storage')).toHaveLength(9);
-    expect(Object.keys(specs.find((s) => s.id === 'storage-host-b2')!.env)).toEqual(['PLATTER_DISKS']);
+    expect(Object.keys(specs.find((s) => s.id === 'storage-host-b2')!.env).sort()).toEqual([
+      'GLIBC_TUNABLES',
+      'PLATTER_DISKS',
+    ]);
+    // Every service keeps freed memory mapped (STACK.md pitfall 12).
+    expect(specs.every((s) => s.env.GLIBC_TUNABLES?.includes('glibc.malloc.trim_threshold='))).toBe(true);
+  });
+
+  it('gives serviceEnv to every process, and a process’s own processEnv wins', () => {
+    const topology = TopologySchema.parse({
+      ...shipped(),
+      serviceEnv: { PLATTER_LOG_LEVEL: 'warn', A: '1' },
+      processEnv: { 'frontend-1': { A: '2' } },
+    });
+    const specs = expandTopology(topology, '/data');
+    expect(specs.every((s) => s.env.PLATTER_LOG_LEVEL === 'warn')).toBe(true);
+    expect(specs.find((s) => s.id === 'frontend-1')!.env.A).toBe('2');
+    expect(specs.filter((s) => s.env.A === '1')).toHaveLength(specs.length - 1);
   });
 
   it('adds processEnv to the named processes only, over the settings it derives', () => {

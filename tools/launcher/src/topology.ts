@@ -37,6 +37,8 @@ export const TopologySchema = z.object({
   // Both for tests that inject faults: a crashed process that stays down, and
   // settings (a preloaded fault hook, a log level) for chosen processes only.
   restartCrashed: z.boolean().default(true),
+  // Settings every service process gets (a process's own processEnv wins).
+  serviceEnv: z.record(z.string(), z.string()).default({}),
   processEnv: z.record(z.string(), z.record(z.string(), z.string())).default({}),
 });
 export type Topology = z.infer<typeof TopologySchema>;
@@ -106,7 +108,7 @@ export function expandTopology(topology: Topology, dataDir: string): ProcessSpec
     throw new Error(`processEnv names processes the topology does not have: ${unknown.join(', ')}`);
   return specs.map((s, i) => ({
     ...s,
-    env: { ...s.env, ...topology.processEnv[s.id] },
+    env: { ...topology.serviceEnv, ...s.env, ...topology.processEnv[s.id] },
     grpcPort: topology.ports.grpcBase + i,
     adminPort: topology.ports.adminBase + i,
   }));

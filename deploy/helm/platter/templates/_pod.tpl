@@ -19,6 +19,9 @@ PLATTER_ADMIN_PORT: {{ $v.ports.admin | int64 | quote }}
 PLATTER_LOG_LEVEL: {{ default $v.logLevel $c.logLevel | quote }}
 PLATTER_LEASE_TTL_SECONDS: {{ $v.leaseTtlSeconds | int64 | quote }}
 PLATTER_SHUTDOWN_GRACE_MS: {{ $v.shutdownGraceMs | int64 | quote }}
+{{- with $v.glibcTunables }}
+GLIBC_TUNABLES: {{ . | quote }}
+{{- end }}
 {{- if not $v.redis.existingSecret }}
 PLATTER_REDIS_URL: {{ $v.redis.url | quote }}
 {{- end }}
