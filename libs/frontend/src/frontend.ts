@@ -76,6 +76,7 @@ export async function startFrontend(opts: {
     inlineThresholdBytes: config.inlineThresholdBytes,
     repair,
     region: config.region,
+    locationConstraint: config.locationConstraint,
   };
   const requests = new Counter({
     name: 'platter_frontend_requests_total',

@@ -30,6 +30,8 @@ export const S3_ERRORS = {
   InvalidBucketName: [400, 'The specified bucket is not valid.'],
   InvalidDigest: [400, 'The Content-MD5 or checksum value that you specified is not valid.'],
   InvalidObjectName: [400, 'Object name contains unsupported characters.'],
+  InvalidLocationConstraint: [400, 'The specified location-constraint is not valid.'],
+  InvalidPartNumber: [416, 'The requested partnumber is not satisfiable'],
   InvalidPart: [
     400,
     "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
@@ -82,6 +84,8 @@ export type S3ErrorDetails = Readonly<Record<string, string>>;
 export interface S3ErrorOptions extends ErrorOptions {
   /** Elements appended to the XML body after `Message`, in insertion order. */
   details?: S3ErrorDetails;
+  /** Response headers the answer carries (a 304 still names the ETag and Last-Modified). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** An error the frontend answers as-is: code, HTTP status and client-facing message. */
@@ -89,6 +93,7 @@ export class S3Error extends Error {
   readonly code: S3ErrorCode;
   readonly status: number;
   readonly details: S3ErrorDetails;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: S3ErrorCode, message?: string, options?: S3ErrorOptions) {
     super(message ?? S3_ERRORS[code][1], options);
@@ -96,6 +101,7 @@ export class S3Error extends Error {
     this.code = code;
     this.status = S3_ERRORS[code][0];
     this.details = options?.details ?? {};
+    this.headers = options?.headers ?? {};
   }
 }
 

@@ -155,6 +155,7 @@ export {
   type WriteConditions,
 } from './http/conditional.js';
 export { contentRange, parseRange, rangeLength, type ByteRange } from './http/range.js';
+export { MAX_COPY_SOURCE_BYTES, parseCopySourceRange } from './http/copy-source-range.js';
 export { readCappedBody } from './http/read-capped-body.js';
 export { MAX_USER_METADATA_BYTES, USER_METADATA_PREFIX, userMetadataFrom } from './http/user-metadata.js';
 
@@ -184,6 +185,10 @@ export {
   listPartsXml,
   listVersionsXml,
   locationConstraintXml,
+  objectAttributesXml,
+  ownerOnlyAclXml,
+  type ObjectAttributesInput,
+  type ObjectPartEntry,
   urlEncodeListName,
   versioningConfigurationXml,
   type BucketEntry,

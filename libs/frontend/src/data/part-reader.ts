@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '@platter/isal';
 import { commonV1 } from '@platter/proto';
 import type { StorageDirectory, StripeCodec } from './data-path-types.js';
 import type { LatencyTracker } from './latency-tracker.js';

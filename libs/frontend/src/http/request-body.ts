@@ -10,6 +10,14 @@ import type { S3Call } from './s3-call.js';
 /** S3's largest single PUT. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 
+/**
+ * A plain body sent with `Transfer-Encoding: chunked` and no length is read
+ * into memory up to this many bytes (a stripe layout needs the size before
+ * the first byte); a longer one is MissingContentLength, as S3 answers.
+ * 64 KiB: enough for the small objects such clients send, well under a stripe.
+ */
+export const MAX_UNSIZED_BODY_BYTES = 64 * 1024;
+
 export interface RequestBody {
   readonly size: number;
   readonly chunks: AsyncIterable<Uint8Array>;
@@ -38,6 +46,32 @@ export function requestBody(call: S3Call, maxBytes = MAX_PUT_BYTES): RequestBody
   checkSize(size, maxBytes);
   if (payload.kind === 'unsigned') return { size, chunks: req };
   return { size, chunks: req, sha256Hex: payload.hex };
+}
+
+/**
+ * {@link requestBody}, and also a small plain body without Content-Length
+ * (`Transfer-Encoding: chunked`), read whole to learn its size.
+ */
+export async function sizedRequestBody(call: S3Call, maxBytes = MAX_PUT_BYTES): Promise<RequestBody> {
+  const { req, auth } = call;
+  const chunked = /\bchunked\b/i.test(String(req.headers['transfer-encoding'] ?? ''));
+  const plain = auth.payload.kind !== 'streaming-signed' && auth.payload.kind !== 'streaming-unsigned-trailer';
+  if (!plain || !chunked || req.headers['content-length'] !== undefined) return requestBody(call, maxBytes);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > Math.min(maxBytes, MAX_UNSIZED_BODY_BYTES)) {
+      req.destroy();
+      throw new S3Error('MissingContentLength');
+    }
+    parts.push(chunk);
+  }
+  const bytes = Buffer.concat(parts, size);
+  const chunks = (async function* () {
+    yield bytes;
+  })();
+  return auth.payload.kind === 'sha256' ? { size, chunks, sha256Hex: auth.payload.hex } : { size, chunks };
 }
 
 function checkSize(size: number, max: number): void {

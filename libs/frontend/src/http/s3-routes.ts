@@ -9,7 +9,10 @@ import {
   listParts,
   uploadPart,
 } from '../s3/multipart.js';
+import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from '../s3/acl.js';
 import { copyObject } from '../s3/copy-object.js';
+import { getObjectAttributes } from '../s3/object-attributes.js';
+import { uploadPartCopy } from '../s3/upload-part-copy.js';
 import { deleteObjects } from '../s3/delete-objects.js';
 import { getBucketVersioning, listObjectVersions, putBucketVersioning } from '../s3/versioning.js';
 import { deleteObject, getObject, putObject } from '../s3/objects.js';
@@ -21,6 +24,7 @@ import type { S3Route } from './s3-server.js';
 // Which operation a request is: method, whether it names a bucket and a key,
 // and its sub-resource query parameters. Sub-resources Platter does not
 // implement answer NotImplemented rather than being mistaken for another call.
+// ACLs exist only as `private` (s3/acl.ts); other grants answer NotImplemented.
 
 const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   'acl',
@@ -55,6 +59,11 @@ const UNSUPPORTED_OBJECT_SUBRESOURCES = [
   'attributes',
 ];
 
+/** PUT with uploadId and x-amz-copy-source is UploadPartCopy. */
+function putOrCopyPart(deps: ObjectStoreDeps, call: Parameters<S3Handler>[0]): ReturnType<S3Handler> {
+  return call.req.headers['x-amz-copy-source'] !== undefined ? uploadPartCopy(deps, call) : uploadPart(deps, call);
+}
+
 /** PUT with x-amz-copy-source is CopyObject, whatever else it carries. */
 function putOrCopyObject(deps: ObjectStoreDeps, call: Parameters<S3Handler>[0]): ReturnType<S3Handler> {
   return call.req.headers['x-amz-copy-source'] !== undefined ? copyObject(deps, call) : putObject(deps, call);
@@ -75,6 +84,8 @@ export function s3Routes(deps: ObjectStoreDeps): S3Route {
     if (a.key === undefined) {
       const sub = UNSUPPORTED_BUCKET_SUBRESOURCES.find((s) => a.query.has(s));
       if (a.query.has('location') && method === 'GET') return h(getBucketLocation);
+      if (a.query.has('acl') && method === 'GET') return h(getBucketAcl);
+      if (a.query.has('acl') && method === 'PUT') return h(putBucketAcl);
       if (a.query.has('uploads') && method === 'GET') return h(listMultipartUploads);
       if (a.query.has('delete') && method === 'POST') return h(deleteObjects);
       if (a.query.has('versions') && method === 'GET') return h(listObjectVersions);
@@ -97,13 +108,16 @@ export function s3Routes(deps: ObjectStoreDeps): S3Route {
           return undefined;
       }
     }
+    if (a.query.has('acl') && method === 'GET') return h(getObjectAcl);
+    if (a.query.has('acl') && method === 'PUT') return h(putObjectAcl);
+    if (a.query.has('attributes') && method === 'GET') return h(getObjectAttributes);
     const sub = UNSUPPORTED_OBJECT_SUBRESOURCES.find((s) => a.query.has(s));
     if (sub !== undefined) return notImplemented(`The ${sub} sub-resource`);
     if (a.query.has('uploads')) return method === 'POST' ? h(createMultipartUpload) : undefined;
     if (a.query.has('uploadId')) {
       switch (method) {
         case 'PUT':
-          return h(uploadPart);
+          return h(putOrCopyPart);
         case 'POST':
           return h(completeMultipartUpload);
         case 'DELETE':

@@ -45,6 +45,19 @@ export class S3Server {
       (req, res) => void this.handle(req, res),
     );
     this.server.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
+    // Expect: 100-continue: the client waits for "100 Continue" before the
+    // body. It is sent only once a handler starts reading the body, so that
+    // a refused request (auth, missing bucket, precondition) is answered
+    // before gigabytes are sent for nothing.
+    this.server.on('checkContinue', (req, res) => {
+      const onListener = (event: string | symbol): void => {
+        if (event !== 'data' && event !== 'readable') return;
+        req.off('newListener', onListener);
+        res.writeContinue();
+      };
+      req.on('newListener', onListener);
+      void this.handle(req, res);
+    });
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -82,6 +95,8 @@ export class S3Server {
     try {
       const address = parseAddress(req, this.opts.baseDomains);
       resource = address.rawPath;
+      // CORS preflights are unsigned and Platter has no CORS configuration to answer them with.
+      if (method === 'OPTIONS') throw new S3Error('InvalidRequest', 'CORS is not configured for this bucket.');
       const auth = await this.verifier.verify(
         describeRequest(method, req.url ?? '/', req.headers as Record<string, string | string[]>),
         new Date(),
@@ -146,6 +161,7 @@ export class S3Server {
         ? ''
         : errorResponseXml(s3, { requestId: ctx.requestId, resource: ctx.resource });
     res.statusCode = s3.status;
+    for (const [name, value] of Object.entries(s3.headers)) res.setHeader(name, value);
     if (body) res.setHeader('Content-Type', 'application/xml');
     res.setHeader('Content-Length', Buffer.byteLength(body));
     // A refused upload's body is not read: close rather than drain gigabytes.

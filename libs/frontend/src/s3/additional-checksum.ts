@@ -12,6 +12,7 @@ import {
   type TrailerChecksum,
 } from '@platter/s3';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { asBadDigest } from './multipart-checksum.js';
 
 // S3's additional checksums (CRC32, CRC32C, CRC64NVME, SHA1, SHA256): the one
 // a client asks for is computed over the body as it streams, checked against
@@ -33,7 +34,8 @@ export function checksumRequestOf(h: IncomingHttpHeaders): ChecksumRequest | und
   for (const [name, value] of Object.entries(h)) {
     const algorithm = checksumAlgorithmOfHeader(name);
     if (algorithm !== undefined && typeof value === 'string') {
-      decodeChecksumValue(algorithm, value);
+      // Refused before a byte is stored; a value that is not a digest cannot match.
+      asBadDigest(() => decodeChecksumValue(algorithm, value));
       found.push({ algorithm, expected: value });
     }
   }
@@ -86,15 +88,38 @@ export function checksumResponseHeaders(
   h: IncomingHttpHeaders,
   checksums: readonly commonV1.Checksum[],
   wholeObject: boolean,
+  partsCount = 0,
 ): Record<string, string> {
   if (String(h['x-amz-checksum-mode'] ?? '').toUpperCase() !== 'ENABLED' || !wholeObject) return {};
   const out: Record<string, string> = {};
   for (const c of checksums) {
     const name = commonV1.ChecksumAlgorithm[c.algorithm] as ChecksumAlgorithm | undefined;
     if (name === undefined || c.algorithm === commonV1.ChecksumAlgorithm.UNSPECIFIED) continue;
-    out[checksumHeaderName(name)] = Buffer.from(c.value).toString('base64');
-    out['x-amz-checksum-type'] = c.type === commonV1.ChecksumType.COMPOSITE ? 'COMPOSITE' : 'FULL_OBJECT';
+    const composite = c.type === commonV1.ChecksumType.COMPOSITE;
+    const b64 = Buffer.from(c.value).toString('base64');
+    // A composite checksum is not a digest of the bytes; S3 marks it with the part count.
+    out[checksumHeaderName(name)] = composite ? `${b64}-${partsCount}` : b64;
+    out['x-amz-checksum-type'] = composite ? 'COMPOSITE' : 'FULL_OBJECT';
   }
+  return out;
+}
+
+/**
+ * GET/HEAD of one part of a multipart object with checksum mode: the part's
+ * own checksum, bare, under the object's checksum type.
+ */
+export function partChecksumResponseHeaders(
+  h: IncomingHttpHeaders,
+  part: commonV1.PartLayout,
+  objectChecksums: readonly commonV1.Checksum[],
+): Record<string, string> {
+  const object = objectChecksums.find((c) => c.algorithm !== commonV1.ChecksumAlgorithm.UNSPECIFIED);
+  if (!object) return {};
+  const own = part.checksums.filter((c) => c.algorithm === object.algorithm);
+  const asFull = own.map((c) => ({ ...c, type: commonV1.ChecksumType.FULL_OBJECT }));
+  const out = checksumResponseHeaders(h, asFull, true);
+  if (out['x-amz-checksum-type'] !== undefined)
+    out['x-amz-checksum-type'] = object.type === commonV1.ChecksumType.COMPOSITE ? 'COMPOSITE' : 'FULL_OBJECT';
   return out;
 }
 

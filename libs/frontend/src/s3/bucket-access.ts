@@ -12,7 +12,16 @@ const OWNER_TTL_MS = 2_000;
 const MAX_REMEMBERED = 10_000;
 const owners = new WeakMap<ObjectStoreDeps, Map<string, { owner: string; at: number }>>();
 
-export async function checkBucketAccess(deps: ObjectStoreDeps, call: S3Call, bucket: string): Promise<void> {
+/**
+ * The caller may use the bucket. `expectedOwnerHeader` names the header a
+ * client states the owner it expects in (a copy source has its own).
+ */
+export async function checkBucketAccess(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  bucket: string,
+  expectedOwnerHeader = 'x-amz-expected-bucket-owner',
+): Promise<void> {
   let memo = owners.get(deps);
   if (!memo) owners.set(deps, (memo = new Map()));
   const now = performance.now();
@@ -30,6 +39,9 @@ export async function checkBucketAccess(deps: ObjectStoreDeps, call: S3Call, buc
     memo.set(bucket, (seen = { owner: res.bucket.ownerAccountId, at: now }));
   }
   if (seen.owner !== call.accountId) throw new S3Error('AccessDenied');
+  // The caller's guard against using a bucket it does not expect (S3 answers 403).
+  const expected = call.req.headers[expectedOwnerHeader];
+  if (typeof expected === 'string' && expected !== seen.owner) throw new S3Error('AccessDenied');
 }
 
 /** Forgets a bucket at once (after this frontend deleted it). */

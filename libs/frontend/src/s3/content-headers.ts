@@ -10,7 +10,7 @@ import { dateOf } from './timestamp.js';
 export function contentHeadersOf(h: IncomingHttpHeaders): MessageInitShape<typeof namespaceV1.ContentHeadersSchema> {
   return {
     contentType: h['content-type'] ?? 'binary/octet-stream',
-    contentEncoding: h['content-encoding'] ?? '',
+    contentEncoding: storedContentEncoding(h['content-encoding']),
     contentDisposition: h['content-disposition'] ?? '',
     contentLanguage: h['content-language'] ?? '',
     cacheControl: h['cache-control'] ?? '',
@@ -18,6 +18,20 @@ export function contentHeadersOf(h: IncomingHttpHeaders): MessageInitShape<typeo
     // x-amz-meta-*, at most 2 KB in all (MetadataTooLarge beyond).
     userMetadata: userMetadataFrom(h),
   };
+}
+
+/**
+ * Content-Encoding as stored: `aws-chunked` describes how this request's
+ * body was framed, not the object, so it is dropped from the list
+ * (`gzip, aws-chunked` is stored as `gzip`), as S3 does.
+ */
+export function storedContentEncoding(value: string | undefined): string {
+  if (value === undefined) return '';
+  return value
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && c.toLowerCase() !== 'aws-chunked')
+    .join(', ');
 }
 
 const OVERRIDES: ReadonlyArray<[string, string]> = [

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { namespaceV1 } from '@platter/proto';
 import { assertReadConditions, copyObjectResultXml, S3Error, type ConditionalHeaders } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
@@ -54,20 +55,30 @@ function copySourceConditions(h: IncomingHttpHeaders): ConditionalHeaders {
   return c;
 }
 
-export async function copyObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
-  const { bucket, key } = resourceOf(call);
-  const source = parseCopySource(String(call.req.headers['x-amz-copy-source']));
-  await checkBucketAccess(deps, call, bucket);
-  await checkBucketAccess(deps, call, source.bucket);
-  const src = await lookup(deps, call, source.bucket, source.key, source.versionId);
+/** Checks the x-amz-copy-source-if-* headers against the source version (CopyObject and UploadPartCopy). */
+export function assertCopySourceConditions(h: IncomingHttpHeaders, src: namespaceV1.ObjectVersion): void {
   try {
-    assertReadConditions(copySourceConditions(call.req.headers), { etag: src.etag, lastModified: lastModifiedOf(src) });
+    assertReadConditions(copySourceConditions(h), { etag: src.etag, lastModified: lastModifiedOf(src) });
   } catch (err) {
     // A copy answers 412 for every failed source condition, also for the ones GET answers 304.
     if (err instanceof S3Error)
       throw new S3Error('PreconditionFailed', undefined, { details: { Condition: 'x-amz-copy-source-If-*' } });
     throw err;
   }
+}
+
+/** The x-amz-copy-source-version-id answer header, for a versioned source. */
+export function copySourceVersionHeader(src: namespaceV1.ObjectVersion): Record<string, string> {
+  return src.versionId && src.versionId !== 'null' ? { 'x-amz-copy-source-version-id': src.versionId } : {};
+}
+
+export async function copyObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const { bucket, key } = resourceOf(call);
+  const source = parseCopySource(String(call.req.headers['x-amz-copy-source']));
+  await checkBucketAccess(deps, call, bucket);
+  await checkBucketAccess(deps, call, source.bucket, 'x-amz-source-expected-bucket-owner');
+  const src = await lookup(deps, call, source.bucket, source.key, source.versionId);
+  assertCopySourceConditions(call.req.headers, src);
   const directive = String(call.req.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE')
     throw new S3Error('InvalidArgument', 'Unknown metadata directive.');
@@ -91,8 +102,7 @@ export async function copyObject(deps: ObjectStoreDeps, call: S3Call): Promise<S
     headers: directive === 'COPY' ? src.headers : contentHeadersOf(call.req.headers),
     condition: writeConditionOf(call),
   });
-  const headers: Record<string, string> = { ...versionHeader(version) };
-  if (src.versionId && src.versionId !== 'null') headers['x-amz-copy-source-version-id'] = src.versionId;
+  const headers: Record<string, string> = { ...versionHeader(version), ...copySourceVersionHeader(src) };
   return {
     status: 200,
     headers,

@@ -44,8 +44,9 @@ export async function deleteObjects(deps: ObjectStoreDeps, call: S3Call): Promis
           });
         } catch (err) {
           const s3 = s3ErrorOfNamespace(err, { bucket, key: o.key });
-          // Deleting what is not there succeeds in S3.
-          if (s3 instanceof S3Error && s3.code === 'NoSuchKey') deleted.push({ key: o.key });
+          // Deleting what is not there succeeds in S3, also a version a concurrent request removed first.
+          if (s3 instanceof S3Error && (s3.code === 'NoSuchKey' || s3.code === 'NoSuchVersion'))
+            deleted.push({ key: o.key, ...(o.versionId ? { versionId: o.versionId } : {}) });
           else {
             const e = s3 instanceof S3Error ? s3 : new S3Error('InternalError');
             if (e.status >= 500) call.logger.warn({ err, key: o.key }, 'delete failed');

@@ -3,7 +3,7 @@ import { commonV1 } from '@platter/proto';
 import { S3Error, type TrailerChecksum } from '@platter/s3';
 import { writePart } from '../data/part-writer.js';
 import { BodyLengthError } from '../data/stripe-assembler.js';
-import { requestBody } from '../http/request-body.js';
+import { sizedRequestBody } from '../http/request-body.js';
 import type { S3Call } from '../http/s3-call.js';
 import { s3ErrorOfDataPath } from './data-errors.js';
 import { ChecksumTap, checksumRequestOf, type ChecksumRequest } from './additional-checksum.js';
@@ -43,14 +43,14 @@ export interface ByteSource {
   trailerChecksum?(): TrailerChecksum | undefined;
 }
 
-export function ingestBody(
+export async function ingestBody(
   deps: ObjectStoreDeps,
   call: S3Call,
   opts: { partNumber: number; allowInline: boolean },
+  checksum: ChecksumRequest | undefined = checksumRequestOf(call.req.headers),
 ): Promise<Ingested> {
-  const body = requestBody(call);
+  const body = await sizedRequestBody(call);
   const contentMd5 = call.req.headers['content-md5'];
-  const checksum = checksumRequestOf(call.req.headers);
   return ingest(
     deps,
     call.signal,

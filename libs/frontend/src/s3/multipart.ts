@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
-import { commonV1 } from '@platter/proto';
+import { commonV1, type namespaceV1 } from '@platter/proto';
 import {
   completeMultipartUploadXml,
   initiateMultipartUploadXml,
@@ -8,6 +8,8 @@ import {
   listPartsXml,
   MAX_COMPLETE_MULTIPART_XML_BYTES,
   MAX_PART_NUMBER,
+  multipartEtag,
+  normalizeEtag,
   parseCompleteMultipartUpload,
   S3Error,
 } from '@platter/s3';
@@ -16,11 +18,20 @@ import { readXmlBody } from '../http/xml-body.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { bucketOf, resourceOf } from './call-resource.js';
 import { contentHeadersOf } from './content-headers.js';
-import { checksumEchoHeaders } from './additional-checksum.js';
-import { ingestBody } from './ingest.js';
+import { checksumEchoHeaders, checksumRequestOf } from './additional-checksum.js';
+import { ingestBody, type Ingested } from './ingest.js';
+import {
+  checksumsForXml,
+  completedPartChecksums,
+  expectedObjectChecksums,
+  partChecksumRequest,
+  uploadChecksumHeaders,
+  uploadChecksumNames,
+  uploadChecksumOf,
+} from './multipart-checksum.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
-import { queueRepair, versionHeader, writeConditionOf } from './objects.js';
+import { lookup, queueRepair, versionHeader, writeConditionOf } from './objects.js';
 import { dateOf } from './timestamp.js';
 
 // Multipart uploads. Each part is erasure-coded on its own as it arrives and
@@ -41,6 +52,7 @@ function uploadIdOf(call: S3Call): string {
 export async function createMultipartUpload(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
   const { bucket, key } = resourceOf(call);
   await checkBucketAccess(deps, call, bucket);
+  const checksum = uploadChecksumOf(call.req.headers);
   let upload;
   try {
     upload = (
@@ -51,6 +63,7 @@ export async function createMultipartUpload(deps: ObjectStoreDeps, call: S3Call)
           key,
           headers: contentHeadersOf(call.req.headers),
           ownerAccountId: call.accountId,
+          ...(checksum ? { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type } : {}),
         },
         { signal: call.signal },
       )
@@ -58,38 +71,88 @@ export async function createMultipartUpload(deps: ObjectStoreDeps, call: S3Call)
   } catch (err) {
     throw s3ErrorOfNamespace(err, { bucket, key });
   }
-  return { status: 200, body: initiateMultipartUploadXml({ bucket, key, uploadId: upload?.uploadId ?? '' }) };
+  return {
+    status: 200,
+    headers: uploadChecksumHeaders(checksum),
+    body: initiateMultipartUploadXml({ bucket, key, uploadId: upload?.uploadId ?? '' }),
+  };
 }
 
-export async function uploadPart(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+/** The part an UploadPart or UploadPartCopy writes, and the upload it joins. */
+export interface PartTarget {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  upload: namespaceV1.MultipartUpload;
+}
+
+/**
+ * Checks a part request before any byte is stored: the part number, the
+ * bucket, and that the upload exists (its checksum choice decides what the
+ * part must carry).
+ */
+export async function partTargetOf(deps: ObjectStoreDeps, call: S3Call): Promise<PartTarget> {
   const { bucket, key } = resourceOf(call);
   const uploadId = uploadIdOf(call);
   const partNumber = Number(call.address.query.get('partNumber'));
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER)
     throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
   await checkBucketAccess(deps, call, bucket);
-  if (call.req.headers['x-amz-copy-source'] !== undefined)
-    throw new S3Error('NotImplemented', 'UploadPartCopy is not implemented yet.');
-  const ingested = await ingestBody(deps, call, { partNumber, allowInline: false });
+  let upload;
+  try {
+    // Past the last part number: the upload's record and no parts.
+    upload = (
+      await deps.namespace.listParts(
+        { bucket, key, uploadId, partNumberMarker: MAX_PART_NUMBER, maxParts: 1 },
+        { signal: call.signal },
+      )
+    ).upload;
+  } catch (err) {
+    throw s3ErrorOfNamespace(err, { bucket, key });
+  }
+  if (!upload) throw new S3Error('NoSuchUpload', undefined, { details: { UploadId: uploadId } });
+  return { bucket, key, uploadId, partNumber, upload };
+}
+
+/** Registers a stored part with its upload (UploadPart and UploadPartCopy both end here); returns its ETag. */
+export async function registerStoredPart(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  t: PartTarget,
+  ingested: Ingested,
+): Promise<{ etag: string; registeredAt: Date }> {
   if (ingested.kind !== 'striped') throw new Error('a part must be striped');
   const etag = ingested.md5.toString('hex');
+  let res;
   try {
-    await deps.namespace.registerPart(
+    res = await deps.namespace.registerPart(
       {
         writeId: randomUUID(),
-        bucket,
-        key,
-        uploadId,
+        bucket: t.bucket,
+        key: t.key,
+        uploadId: t.uploadId,
         part: { ...ingested.part, etag, checksums: ingested.checksums.map((c) => create(commonV1.ChecksumSchema, c)) },
       },
       { signal: call.signal },
     );
   } catch (err) {
-    throw s3ErrorOfNamespace(err, { bucket, key });
+    throw s3ErrorOfNamespace(err, { bucket: t.bucket, key: t.key });
   }
   // The missing shards are named once the upload completes and the version exists.
   if (ingested.missing.length > 0)
-    call.logger.warn({ uploadId, partNumber, missing: ingested.missing }, 'part stored at quorum; shards missing');
+    call.logger.warn(
+      { uploadId: t.uploadId, partNumber: t.partNumber, missing: ingested.missing },
+      'part stored at quorum; shards missing',
+    );
+  return { etag, registeredAt: res.registeredAt ? dateOf(res.registeredAt) : new Date() };
+}
+
+export async function uploadPart(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  const target = await partTargetOf(deps, call);
+  const checksum = partChecksumRequest(checksumRequestOf(call.req.headers), target.upload);
+  const ingested = await ingestBody(deps, call, { partNumber: target.partNumber, allowInline: false }, checksum);
+  const { etag } = await registerStoredPart(deps, call, target, ingested);
   return { status: 200, headers: { ETag: `"${etag}"`, ...checksumEchoHeaders(ingested.checksums) } };
 }
 
@@ -97,6 +160,7 @@ export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Cal
   const { bucket, key } = resourceOf(call);
   const uploadId = uploadIdOf(call);
   await checkBucketAccess(deps, call, bucket);
+  const expectedChecksums = expectedObjectChecksums(call.req.headers);
   const parts = parseCompleteMultipartUpload(await readXmlBody(call, MAX_COMPLETE_MULTIPART_XML_BYTES));
   let res;
   try {
@@ -106,13 +170,23 @@ export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Cal
         bucket,
         key,
         uploadId,
-        parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        parts: parts.map((p) => ({
+          partNumber: p.partNumber,
+          etag: p.etag,
+          checksums: completedPartChecksums(p.checksums),
+        })),
         condition: writeConditionOf(call),
+        expectedChecksums,
       },
       { signal: call.signal },
     );
   } catch (err) {
-    throw s3ErrorOfNamespace(err, { bucket, key });
+    const s3 = s3ErrorOfNamespace(err, { bucket, key });
+    if (!(s3 instanceof S3Error && s3.code === 'NoSuchUpload')) throw s3;
+    // A retried Complete whose first attempt succeeded: S3 answers it again.
+    const done = await completedBefore(deps, call, bucket, key, parts);
+    if (!done) throw s3;
+    res = { version: done };
   }
   const v = res.version;
   const striped = v?.layout?.data.case === 'striped' ? v.layout.data.value : undefined;
@@ -137,8 +211,31 @@ export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Cal
       bucket,
       key,
       etag: `"${v?.etag ?? ''}"`,
+      ...checksumsForXml(v?.checksums ?? [], v?.partsCount ?? 0),
     }),
   };
+}
+
+/**
+ * The current version of the key when it is the completion of exactly these
+ * parts (its ETag is the MD5 of their MD5s, "-N"): what a retried Complete
+ * finds after its first attempt committed.
+ */
+async function completedBefore(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  bucket: string,
+  key: string,
+  parts: readonly { etag: string }[],
+): Promise<namespaceV1.ObjectVersion | undefined> {
+  const wanted = normalizeEtag(multipartEtag(parts.map((p) => Buffer.from(p.etag, 'hex'))));
+  try {
+    const current = await lookup(deps, call, bucket, key, '');
+    return current.etag === wanted ? current : undefined;
+  } catch (err) {
+    if (err instanceof S3Error && err.code === 'NoSuchKey') return undefined;
+    throw err;
+  }
 }
 
 export async function abortMultipartUpload(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
@@ -188,11 +285,13 @@ export async function listParts(deps: ObjectStoreDeps, call: S3Call): Promise<S3
       initiator: owner,
       owner,
       storageClass: res.upload?.storageClass || 'STANDARD',
+      ...(res.upload ? uploadChecksumNames(res.upload) : {}),
       parts: res.parts.map((u) => ({
         partNumber: u.part?.partNumber ?? 0,
         lastModified: dateOf(u.registeredAt),
         etag: `"${u.part?.etag ?? ''}"`,
         size: Number(u.part?.size ?? 0n),
+        checksums: checksumsForXml(u.part?.checksums ?? [], 0).checksums,
       })),
     }),
   };
@@ -236,6 +335,7 @@ export async function listMultipartUploads(deps: ObjectStoreDeps, call: S3Call):
         initiator: { id: u.ownerAccountId },
         owner: { id: u.ownerAccountId },
         storageClass: u.storageClass || 'STANDARD',
+        ...uploadChecksumNames(u),
       })),
       commonPrefixes: res.commonPrefixes,
     }),

@@ -29,4 +29,6 @@ export interface ObjectStoreDeps {
   inlineThresholdBytes: number;
   repair: RepairSink;
   region: string;
+  /** Another name CreateBucket accepts for this cluster and GetBucketLocation reports; '' for none. */
+  locationConstraint: string;
 }

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { namespaceV1 } from '@platter/proto';
+import { type commonV1, namespaceV1 } from '@platter/proto';
 import {
   assertReadConditions,
   conditionalHeadersFrom,
   contentRange,
+  etagListMatches,
+  MAX_PART_NUMBER,
   parseRange,
   parseWriteConditions,
   S3Error,
+  type ByteRange,
 } from '@platter/s3';
 import { readPart } from '../data/part-reader.js';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { resourceOf } from './call-resource.js';
-import { checksumEchoHeaders, checksumResponseHeaders } from './additional-checksum.js';
+import { checksumEchoHeaders, checksumResponseHeaders, partChecksumResponseHeaders } from './additional-checksum.js';
 import { contentHeadersOf, lastModifiedOf, responseHeadersOf } from './content-headers.js';
 import { ingestBody, layoutOf, type Ingested } from './ingest.js';
 import type { NamespaceRequest } from './namespace-api.js';
@@ -30,6 +33,7 @@ export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
   const { bucket, key } = resourceOf(call);
   await checkBucketAccess(deps, call, bucket);
   const condition = writeConditionOf(call);
+  await checkWriteNoneMatchList(deps, call, bucket, key);
   const headers = contentHeadersOf(call.req.headers);
   const ingested = await ingestBody(deps, call, { partNumber: 1, allowInline: true });
   const version = await commitVersion(deps, call, { bucket, key, ingested, headers, condition });
@@ -110,15 +114,19 @@ export async function getObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
   const v = await lookup(deps, call, bucket, key);
   assertReadConditions(conditionalHeadersFrom(call.req.headers), { etag: v.etag, lastModified: lastModifiedOf(v) });
   const size = Number(v.size);
-  const range = parseRange(call.req.headers.range, size);
+  const part = partOf(call, v);
+  const range = part ? part.range : parseRange(call.req.headers.range, size);
   const from = range?.start ?? 0;
   const to = range ? range.end + 1 : size;
   const headers: Record<string, string | number> = {
     ...responseHeadersOf(v, call.address.query),
     'Content-Length': to - from,
     'Accept-Ranges': 'bytes',
-    ...checksumResponseHeaders(call.req.headers, v.checksums, !range),
+    ...(part?.layout
+      ? partChecksumResponseHeaders(call.req.headers, part.layout, v.checksums)
+      : checksumResponseHeaders(call.req.headers, v.checksums, !range, v.partsCount)),
   };
+  if (v.partsCount > 0) headers['x-amz-mp-parts-count'] = v.partsCount;
   if (range) headers['Content-Range'] = contentRange(range, size);
   if (call.method === 'HEAD') return { status: range ? 206 : 200, headers };
   // The first stripe is read before the status goes out, so that an object
@@ -131,6 +139,38 @@ export async function getObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
     throw s3ErrorOfDataPath(err);
   }
   return { status: range ? 206 : 200, headers, body: prepend(first, bytes) };
+}
+
+/**
+ * GET/HEAD ?partNumber=n: part n of a multipart object (its byte range and
+ * layout), or a whole single-part object for n = 1. Undefined when the
+ * request names no part.
+ */
+export function partOf(
+  call: S3Call,
+  v: namespaceV1.ObjectVersion,
+): { range: ByteRange | undefined; layout?: commonV1.PartLayout } | undefined {
+  const param = call.address.query.get('partNumber');
+  if (param === null) return undefined;
+  const n = Number(param);
+  if (!/^\d{1,5}$/.test(param) || n < 1 || n > MAX_PART_NUMBER)
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
+  const data = v.layout?.data;
+  if (v.partsCount === 0 || data?.case !== 'striped') {
+    if (n !== 1) throw new S3Error('InvalidPart');
+    return { range: undefined };
+  }
+  let start = 0;
+  for (const layout of data.value.parts) {
+    const length = Number(layout.size);
+    if (layout.partNumber === n) {
+      // An empty last part has no byte range to name.
+      if (length === 0) throw new S3Error('InvalidPartNumber');
+      return { range: { start, end: start + length - 1 }, layout };
+    }
+    start += length;
+  }
+  throw new S3Error('InvalidPartNumber');
 }
 
 export async function deleteObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
@@ -224,6 +264,30 @@ export function writeConditionOf(call: S3Call): { kind: namespaceV1.ConditionKin
   if (w.ifNoneMatchAny) return { kind: C.IF_NONE_MATCH_ANY };
   if (w.ifMatch !== undefined) return { kind: C.IF_MATCH, etag: w.ifMatch };
   return undefined;
+}
+
+/**
+ * RGW's `If-None-Match: <etag list>` on a write (S3 knows only `*`): refused
+ * with 412 when the current version's ETag is listed. Checked before the
+ * body is stored, so unlike `*` and If-Match it is not atomic with the commit.
+ */
+async function checkWriteNoneMatchList(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  const list = parseWriteConditions(call.req.headers).ifNoneMatchEtags;
+  if (list === undefined) return;
+  let current: namespaceV1.ObjectVersion;
+  try {
+    current = await lookup(deps, call, bucket, key, '');
+  } catch (err) {
+    if (err instanceof S3Error && err.code === 'NoSuchKey') return;
+    throw err;
+  }
+  if (etagListMatches(list, current.etag))
+    throw new S3Error('PreconditionFailed', undefined, { details: { Condition: 'If-None-Match' } });
 }
 
 export function versionHeader(v: namespaceV1.ObjectVersion | undefined): Record<string, string> {

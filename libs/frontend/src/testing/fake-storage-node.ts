@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '@platter/isal';
 import { storageV1 } from '@platter/proto';
 import { Code, createRpcServer, RpcError, type RpcServer, type ServiceImpl } from '@platter/rpc';
 import { createLogger, createMetricsRegistry } from '@platter/telemetry';

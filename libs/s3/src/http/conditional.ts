@@ -86,7 +86,10 @@ export function assertReadConditions(conditions: ConditionalHeaders, object: Obj
     const condition = conditions.ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since';
     throw new S3Error('PreconditionFailed', undefined, { details: { Condition: condition } });
   }
-  if (outcome === 'not-modified') throw new S3Error('NotModified');
+  if (outcome === 'not-modified')
+    throw new S3Error('NotModified', undefined, {
+      headers: { ETag: `"${normalizeEtag(object.etag)}"`, 'Last-Modified': object.lastModified.toUTCString() },
+    });
 }
 
 /** Preconditions of a conditional write (PutObject, CompleteMultipartUpload, CopyObject). */
@@ -95,22 +98,25 @@ export interface WriteConditions {
   ifNoneMatchAny: boolean;
   /** `If-Match: <etag>` (normalised): only overwrite this version. */
   ifMatch?: string;
+  /**
+   * `If-None-Match: <etag list>` (RGW's extension; S3 knows only `*`): refuse
+   * when the current version's ETag is listed. Raw header value.
+   */
+  ifNoneMatchEtags?: string;
 }
 
 /**
- * Parses write preconditions. S3 supports only `*` for If-None-Match on
- * writes (anything else is `NotImplemented`) and a single ETag for If-Match.
- * The check itself is atomic in the namespace commit, not here.
+ * Parses write preconditions: `If-None-Match: *` and a single ETag for
+ * If-Match (S3's), and an ETag list for If-None-Match (Ceph RGW's; s3-tests
+ * expect it). The `*` and If-Match checks are atomic in the namespace
+ * commit, not here.
  */
 export function parseWriteConditions(headers: RequestHeaders): WriteConditions {
   const ifNoneMatch = headerValue(headers, 'if-none-match');
   const ifMatch = headerValue(headers, 'if-match');
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
-    throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', {
-      details: { Header: 'If-None-Match' },
-    });
-  }
-  const out: WriteConditions = { ifNoneMatchAny: ifNoneMatch !== undefined };
+  const any = ifNoneMatch !== undefined && ifNoneMatch.trim() === '*';
+  const out: WriteConditions = { ifNoneMatchAny: any };
+  if (ifNoneMatch !== undefined && !any) out.ifNoneMatchEtags = ifNoneMatch;
   if (ifMatch !== undefined) {
     if (ifMatch.includes(',') || ifMatch.trim() === '') {
       throw new S3Error('InvalidArgument', 'If-Match must be a single entity tag', {

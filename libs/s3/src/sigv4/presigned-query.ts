@@ -66,10 +66,13 @@ export function parsePresignedQuery(params: readonly QueryParam[]): PresignedQue
   if (typeof credential === 'string') throw queryError(`Error parsing the X-Amz-Credential parameter; ${credential}`);
   const date = parseAmzDate(amzDate);
   if (!date) throw queryError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
-  if (!/^\d{1,7}$/.test(expires)) throw queryError('X-Amz-Expires should be a number');
+  if (!/^-?\d{1,7}$/.test(expires)) throw queryError('X-Amz-Expires should be a number');
   const expiresSeconds = Number(expires);
+  // A URL that was never valid, or valid for longer than SigV4 allows, is
+  // refused as an authorization failure (403), as RGW and s3-tests have it.
+  if (expiresSeconds < 0) throw new S3Error('AccessDenied', 'Request has expired');
   if (expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
-    throw queryError('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+    throw new S3Error('AccessDenied', 'X-Amz-Expires must be less than a week (in seconds) that is 604800');
   }
   const signedHeaders = parseSignedHeaders(signedHeadersText);
   if (!signedHeaders) throw queryError('X-Amz-SignedHeaders is not a ;-separated list of lower-case header names.');

@@ -385,7 +385,16 @@ describe('presigned URLs', () => {
 
   it('accepts exactly 7 days and refuses more', async () => {
     signed(await verifier().verify(presigned(604_800), now));
-    await expectS3Error(verifier().verify(presigned(604_801), now), 'AuthorizationQueryParametersError', /604800/);
+    await expectS3Error(verifier().verify(presigned(604_801), now), 'AccessDenied', /604800/);
+  });
+
+  it('refuses a negative X-Amz-Expires as expired (403), not as malformed', async () => {
+    const good = presigned(60);
+    await expectS3Error(
+      verifier().verify({ ...good, rawQuery: good.rawQuery.replace('X-Amz-Expires=60', 'X-Amz-Expires=-7') }, now),
+      'AccessDenied',
+      /expired/,
+    );
   });
 
   it('refuses a URL dated in the future beyond the skew, and accepts within', async () => {

@@ -132,7 +132,9 @@ export function listObjectsV1Xml(input: ListObjectsV1Input): string {
   const enc = input.encodingType;
   return root('ListBucketResult', [
     XmlNode.text('Name', input.bucket),
-    XmlNode.text('Prefix', listName(input.prefix, enc)),
+    // V1 sends Prefix as given even with encoding-type=url: S3 does, and
+    // botocore decodes Marker, NextMarker, Delimiter and names but not it.
+    XmlNode.text('Prefix', input.prefix),
     XmlNode.text('Marker', listName(input.marker, enc)),
     input.nextMarker !== undefined && XmlNode.text('NextMarker', listName(input.nextMarker, enc)),
     XmlNode.text('MaxKeys', input.maxKeys),
@@ -442,6 +444,76 @@ export function listVersionsXml(input: ListVersionsInput): string {
           ]),
     ),
     ...commonPrefixNodes(input.commonPrefixes, enc),
+  ]);
+}
+
+export interface ObjectPartEntry {
+  partNumber: number;
+  size: number;
+  checksums?: Checksums;
+}
+
+/** GetObjectAttributes: each element only when the client asked for it (and, for parts, only for multipart objects). */
+export interface ObjectAttributesInput {
+  /** Without quotes. */
+  etag?: string;
+  checksum?: { checksums: Checksums; checksumType?: ChecksumType };
+  objectParts?: {
+    partsCount: number;
+    partNumberMarker: number;
+    nextPartNumberMarker?: number;
+    maxParts: number;
+    isTruncated: boolean;
+    parts: readonly ObjectPartEntry[];
+  };
+  storageClass?: string;
+  objectSize?: number;
+}
+
+export function objectAttributesXml(input: ObjectAttributesInput): string {
+  const c = input.checksum;
+  const p = input.objectParts;
+  return root('GetObjectAttributesResponse', [
+    optionalText('ETag', input.etag),
+    c &&
+      Object.keys(c.checksums).length > 0 &&
+      XmlNode.element('Checksum', [...checksumNodes(c.checksums), optionalText('ChecksumType', c.checksumType)]),
+    p &&
+      XmlNode.element('ObjectParts', [
+        XmlNode.text('PartsCount', p.partsCount),
+        XmlNode.text('PartNumberMarker', p.partNumberMarker),
+        optionalText('NextPartNumberMarker', p.nextPartNumberMarker),
+        XmlNode.text('MaxParts', p.maxParts),
+        XmlNode.text('IsTruncated', p.isTruncated),
+        ...p.parts.map((part) =>
+          XmlNode.element('Part', [
+            XmlNode.text('PartNumber', part.partNumber),
+            XmlNode.text('Size', part.size),
+            ...checksumNodes(part.checksums),
+          ]),
+        ),
+      ]),
+    optionalText('StorageClass', input.storageClass),
+    optionalText('ObjectSize', input.objectSize),
+  ]);
+}
+
+/**
+ * GetBucketAcl / GetObjectAcl for the one ACL Platter has: the owner with
+ * FULL_CONTROL (the `private` canned ACL).
+ */
+export function ownerOnlyAclXml(owner: Owner): string {
+  return root('AccessControlPolicy', [
+    ownerNode('Owner', owner),
+    XmlNode.element('AccessControlList', [
+      XmlNode.element('Grant', [
+        XmlNode.element('Grantee', [XmlNode.text('ID', owner.id), optionalText('DisplayName', owner.displayName)], {
+          'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+          'xsi:type': 'CanonicalUser',
+        }),
+        XmlNode.text('Permission', 'FULL_CONTROL'),
+      ]),
+    ]),
   ]);
 }
 

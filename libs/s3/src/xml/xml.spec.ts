@@ -17,6 +17,7 @@ import {
   listObjectsV2Xml,
   listPartsXml,
   locationConstraintXml,
+  objectAttributesXml,
   urlEncodeListName,
 } from './responses.js';
 import { decodeXmlText, MAX_DELETE_XML_BYTES } from './xml-request.js';
@@ -127,6 +128,67 @@ describe('XML writing', () => {
     expect(contents[0]).toMatchObject({ Key: 'k<1', Owner: { ID: 'o', DisplayName: 'Owner' } });
     expect(contents[1]).toMatchObject({ ChecksumAlgorithm: 'CRC32C', ChecksumType: 'FULL_OBJECT' });
     expect(r['EncodingType']).toBeUndefined();
+  });
+
+  it('ListObjects V1 with encoding-type=url encodes marker, delimiter and names but not Prefix', () => {
+    const r = read(
+      listObjectsV1Xml({
+        bucket: 'b',
+        prefix: '\n',
+        marker: 'a b',
+        nextMarker: 'c d',
+        delimiter: ' ',
+        maxKeys: 2,
+        isTruncated: true,
+        encodingType: 'url',
+        contents: [{ key: 'k\n', lastModified: DATE, etag: '"e"', size: 0 }],
+        commonPrefixes: ['p q'],
+      }),
+    )['ListBucketResult'] as Record<string, unknown>;
+    expect(r).toMatchObject({
+      Prefix: '\n',
+      Marker: 'a%20b',
+      NextMarker: 'c%20d',
+      Delimiter: '%20',
+      EncodingType: 'url',
+      Contents: { Key: 'k%0A' },
+      CommonPrefixes: { Prefix: 'p%20q' },
+    });
+  });
+
+  it('GetObjectAttributes: only the asked-for elements, parts paged', () => {
+    const r = read(
+      objectAttributesXml({
+        etag: 'abc-2',
+        checksum: { checksums: { CRC32: 'AAAAAA==-2' }, checksumType: 'COMPOSITE' },
+        objectParts: {
+          partsCount: 2,
+          partNumberMarker: 1,
+          nextPartNumberMarker: 2,
+          maxParts: 1,
+          isTruncated: false,
+          parts: [{ partNumber: 2, size: 10, checksums: { CRC32: 'AAAAAQ==' } }],
+        },
+        objectSize: 20,
+      }),
+    )['GetObjectAttributesResponse'] as Record<string, unknown>;
+    expect(r).toMatchObject({
+      ETag: 'abc-2',
+      Checksum: { ChecksumCRC32: 'AAAAAA==-2', ChecksumType: 'COMPOSITE' },
+      ObjectParts: {
+        PartsCount: '2',
+        PartNumberMarker: '1',
+        NextPartNumberMarker: '2',
+        MaxParts: '1',
+        IsTruncated: 'false',
+        Part: { PartNumber: '2', Size: '10', ChecksumCRC32: 'AAAAAQ==' },
+      },
+      ObjectSize: '20',
+    });
+    expect(r['StorageClass']).toBeUndefined();
+    const bare = read(objectAttributesXml({ checksum: { checksums: {} } }))['GetObjectAttributesResponse'];
+    // No checksum stored: no Checksum element at all.
+    expect(bare).toEqual({ '@_xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/' });
   });
 
   it('ListAllMyBuckets', () => {

@@ -1,0 +1,489 @@
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { crc32 } from '@node-rs/crc32';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  GetBucketAclCommand,
+  GetBucketLocationCommand,
+  GetObjectAclCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsCommand,
+  ListPartsCommand,
+  PutObjectAclCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCluster, type LocalCluster } from '@platter/testkit';
+
+// UploadPartCopy, multipart additional checksums and the fixes the
+// ceph/s3-tests run asked for, as an unmodified AWS SDK v3 client sees them
+// against a whole local cluster.
+
+const MiB = 1024 * 1024;
+
+let cluster: LocalCluster;
+let s3: S3Client;
+
+beforeAll(async () => {
+  cluster = await startLocalCluster();
+  s3 = new S3Client({
+    endpoint: cluster.endpoint,
+    region: cluster.region,
+    credentials: cluster.credentials,
+    forcePathStyle: true,
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: 'ops' }));
+}, 240_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  await cluster?.stop();
+}, 120_000);
+
+async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
+const crc32Bytes = (b: Buffer): Buffer => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(b) >>> 0);
+  return out;
+};
+
+describe('UploadPartCopy', () => {
+  it('copies a range and a whole object into parts, with source conditions and errors', async () => {
+    const source = randomBytes(5 * MiB + 1000);
+    const small = randomBytes(3000);
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'copy/src', Body: source }));
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'copy/small', Body: small }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'ops', Key: 'copy/dst' }));
+    const part = { Bucket: 'ops', Key: 'copy/dst', UploadId };
+
+    const p1 = await s3.send(
+      new UploadPartCopyCommand({
+        ...part,
+        PartNumber: 1,
+        CopySource: 'ops/copy/src',
+        CopySourceRange: `bytes=0-${5 * MiB - 1}`,
+        CopySourceIfMatch: put.ETag,
+      }),
+    );
+    expect(p1.CopyPartResult?.ETag).toBe(`"${md5(source.subarray(0, 5 * MiB))}"`);
+    expect(p1.CopyPartResult?.LastModified).toBeInstanceOf(Date);
+    // A whole (small) object as the last part, its key percent-encoded in the header.
+    const p2 = await s3.send(
+      new UploadPartCopyCommand({ ...part, PartNumber: 2, CopySource: encodeURIComponent('ops/copy/small') }),
+    );
+    expect(p2.CopyPartResult?.ETag).toBe(`"${md5(small)}"`);
+
+    const refused = await Promise.all([
+      errorOf(
+        s3.send(
+          new UploadPartCopyCommand({ ...part, PartNumber: 3, CopySource: 'ops/copy/src', CopySourceRange: 'bytes=0' }),
+        ),
+      ),
+      errorOf(
+        s3.send(
+          new UploadPartCopyCommand({
+            ...part,
+            PartNumber: 3,
+            CopySource: 'ops/copy/small',
+            CopySourceRange: 'bytes=0-5000',
+          }),
+        ),
+      ),
+      errorOf(s3.send(new UploadPartCopyCommand({ ...part, PartNumber: 3, CopySource: 'ops/copy/missing' }))),
+      errorOf(s3.send(new UploadPartCopyCommand({ ...part, PartNumber: 3, CopySource: 'no-such-bucket-ops/x' }))),
+      errorOf(
+        s3.send(
+          new UploadPartCopyCommand({
+            ...part,
+            PartNumber: 3,
+            CopySource: 'ops/copy/src',
+            CopySourceIfNoneMatch: put.ETag,
+          }),
+        ),
+      ),
+    ]);
+    expect(refused).toEqual([
+      { name: 'InvalidArgument', status: 400 },
+      { name: 'InvalidRange', status: 416 },
+      { name: 'NoSuchKey', status: 404 },
+      { name: 'NoSuchBucket', status: 404 },
+      { name: 'PreconditionFailed', status: 412 },
+    ]);
+
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        ...part,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.CopyPartResult!.ETag! },
+            { PartNumber: 2, ETag: p2.CopyPartResult!.ETag! },
+          ],
+        },
+      }),
+    );
+    expect(done.ETag).toMatch(/-2"$/);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'ops', Key: 'copy/dst' }));
+    const bytes = Buffer.from(await got.Body!.transformToByteArray());
+    expect(md5(bytes)).toBe(md5(Buffer.concat([source.subarray(0, 5 * MiB), small])));
+    // GET by part number: part 2 is the small object's bytes.
+    const second = await s3.send(new GetObjectCommand({ Bucket: 'ops', Key: 'copy/dst', PartNumber: 2 }));
+    expect(second.PartsCount).toBe(2);
+    expect(second.ContentLength).toBe(small.length);
+    expect(Buffer.from(await second.Body!.transformToByteArray()).equals(small)).toBe(true);
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'ops', Key: 'copy/small', PartNumber: 2 })))).toEqual({
+      name: 'InvalidPart',
+      status: 400,
+    });
+  }, 120_000);
+});
+
+describe('multipart additional checksums', () => {
+  it('COMPOSITE SHA256: parts checked, object checksum is SHA256 of the part digests, "-N", type on GET/HEAD', async () => {
+    const a = randomBytes(5 * MiB);
+    const b = randomBytes(777);
+    const created = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'ops', Key: 'sum/sha', ChecksumAlgorithm: 'SHA256' }),
+    );
+    expect(created.ChecksumAlgorithm).toBe('SHA256');
+    const part = { Bucket: 'ops', Key: 'sum/sha', UploadId: created.UploadId };
+    const r1 = await s3.send(new UploadPartCommand({ ...part, PartNumber: 1, Body: a, ChecksumAlgorithm: 'SHA256' }));
+    const r2 = await s3.send(new UploadPartCommand({ ...part, PartNumber: 2, Body: b, ChecksumAlgorithm: 'SHA256' }));
+    expect(r1.ChecksumSHA256).toBe(sha256(a).toString('base64'));
+    const listed = await s3.send(new ListPartsCommand(part));
+    expect(listed.Parts?.map((p) => p.ChecksumSHA256)).toEqual([r1.ChecksumSHA256, r2.ChecksumSHA256]);
+    expect(listed.ChecksumAlgorithm).toBe('SHA256');
+    // A part checksum the client lists wrongly is refused.
+    expect(
+      (
+        await errorOf(
+          s3.send(
+            new CompleteMultipartUploadCommand({
+              ...part,
+              MultipartUpload: {
+                Parts: [
+                  { PartNumber: 1, ETag: r1.ETag!, ChecksumSHA256: r2.ChecksumSHA256! },
+                  { PartNumber: 2, ETag: r2.ETag!, ChecksumSHA256: r2.ChecksumSHA256! },
+                ],
+              },
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidPart');
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        ...part,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: r1.ETag!, ChecksumSHA256: r1.ChecksumSHA256! },
+            { PartNumber: 2, ETag: r2.ETag!, ChecksumSHA256: r2.ChecksumSHA256! },
+          ],
+        },
+      }),
+    );
+    const expected = `${sha256(Buffer.concat([sha256(a), sha256(b)])).toString('base64')}-2`;
+    expect(done.ChecksumSHA256).toBe(expected);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'sum/sha', ChecksumMode: 'ENABLED' }));
+    expect(head.ChecksumSHA256).toBe(expected);
+    expect(head.ChecksumType).toBe('COMPOSITE');
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'ops', Key: 'sum/sha', ChecksumMode: 'ENABLED' }));
+    expect(got.ChecksumSHA256).toBe(expected);
+    await got.Body!.transformToByteArray();
+    // One part by number carries its own checksum under the object's type.
+    const second = await s3.send(
+      new GetObjectCommand({ Bucket: 'ops', Key: 'sum/sha', PartNumber: 2, ChecksumMode: 'ENABLED' }),
+    );
+    expect(second.ChecksumSHA256).toBe(r2.ChecksumSHA256);
+    expect(second.ChecksumType).toBe('COMPOSITE');
+    expect(Buffer.from(await second.Body!.transformToByteArray()).equals(b)).toBe(true);
+    // A retried Complete after a successful one answers the same again.
+    const again = await s3.send(
+      new CompleteMultipartUploadCommand({
+        ...part,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: r1.ETag!, ChecksumSHA256: r1.ChecksumSHA256! },
+            { PartNumber: 2, ETag: r2.ETag!, ChecksumSHA256: r2.ChecksumSHA256! },
+          ],
+        },
+      }),
+    );
+    expect([again.ETag, again.ChecksumSHA256]).toEqual([done.ETag, done.ChecksumSHA256]);
+    const attributes = await s3.send(
+      new GetObjectAttributesCommand({
+        Bucket: 'ops',
+        Key: 'sum/sha',
+        ObjectAttributes: ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'],
+        MaxParts: 1,
+        PartNumberMarker: 1,
+      }),
+    );
+    expect(attributes.ETag).toBe(done.ETag!.replaceAll('"', ''));
+    expect(attributes.ObjectSize).toBe(a.length + b.length);
+    expect(attributes.Checksum).toMatchObject({ ChecksumSHA256: expected, ChecksumType: 'COMPOSITE' });
+    expect(attributes.ObjectParts).toMatchObject({
+      TotalPartsCount: 2,
+      // The JS SDK models the markers as strings (botocore as integers).
+      PartNumberMarker: '1',
+      NextPartNumberMarker: '2',
+      IsTruncated: false,
+      Parts: [{ PartNumber: 2, Size: b.length, ChecksumSHA256: r2.ChecksumSHA256 }],
+    });
+  }, 120_000);
+
+  it('answers BadDigest to a checksum value that is no digest, on PUT and at Complete', async () => {
+    expect(
+      await errorOf(s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'sum/bad', Body: 'x', ChecksumSHA256: 'bad' }))),
+    ).toEqual({ name: 'BadDigest', status: 400 });
+  });
+
+  it('FULL_OBJECT CRC32: the object checksum is the CRC32 of all the bytes', async () => {
+    const a = randomBytes(5 * MiB);
+    const b = randomBytes(4321);
+    const created = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'ops',
+        Key: 'sum/full',
+        ChecksumAlgorithm: 'CRC32',
+        ChecksumType: 'FULL_OBJECT',
+      }),
+    );
+    const part = { Bucket: 'ops', Key: 'sum/full', UploadId: created.UploadId };
+    const r1 = await s3.send(new UploadPartCommand({ ...part, PartNumber: 1, Body: a, ChecksumAlgorithm: 'CRC32' }));
+    const r2 = await s3.send(new UploadPartCommand({ ...part, PartNumber: 2, Body: b, ChecksumAlgorithm: 'CRC32' }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        ...part,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: r1.ETag!, ChecksumCRC32: r1.ChecksumCRC32! },
+            { PartNumber: 2, ETag: r2.ETag!, ChecksumCRC32: r2.ChecksumCRC32! },
+          ],
+        },
+      }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'sum/full', ChecksumMode: 'ENABLED' }));
+    expect(head.ChecksumCRC32).toBe(crc32Bytes(Buffer.concat([a, b])).toString('base64'));
+    expect(head.ChecksumType).toBe('FULL_OBJECT');
+    // SHA256 cannot be FULL_OBJECT.
+    expect(
+      (
+        await errorOf(
+          s3.send(
+            new CreateMultipartUploadCommand({
+              Bucket: 'ops',
+              Key: 'sum/bad',
+              ChecksumAlgorithm: 'SHA256',
+              ChecksumType: 'FULL_OBJECT',
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidRequest');
+  }, 120_000);
+
+  it("round-trips lib-storage's default (CRC32 on create and parts) and returns the composite checksum", async () => {
+    const body = randomBytes(10 * MiB + 17);
+    const done = await new Upload({
+      client: s3,
+      params: { Bucket: 'ops', Key: 'sum/lib-storage', Body: body },
+      partSize: 5 * MiB,
+      queueSize: 1,
+    }).done();
+    expect(done.ETag).toMatch(/-3"$/);
+    const parts = [body.subarray(0, 5 * MiB), body.subarray(5 * MiB, 10 * MiB), body.subarray(10 * MiB)];
+    const expected = `${crc32Bytes(Buffer.concat(parts.map(crc32Bytes))).toString('base64')}-3`;
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: 'ops', Key: 'sum/lib-storage', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumCRC32).toBe(expected);
+    expect(head.ChecksumType).toBe('COMPOSITE');
+  }, 120_000);
+});
+
+describe('fixes from the ceph/s3-tests run', () => {
+  it('re-creating an own bucket in us-east-1 is 200 and keeps its objects; location is reported', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'kept', Body: 'x' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'ops' }));
+    await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'kept' }));
+    const location = await s3.send(new GetBucketLocationCommand({ Bucket: 'ops' }));
+    // us-east-1 is reported as an empty LocationConstraint.
+    expect(location.LocationConstraint ?? '').toBe('');
+    expect(
+      (
+        await errorOf(
+          s3.send(
+            new CreateBucketCommand({
+              Bucket: 'ops-elsewhere',
+              CreateBucketConfiguration: { LocationConstraint: 'eu-west-3' },
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidLocationConstraint');
+  });
+
+  it('a 304 names the ETag; If-None-Match <etag> on PUT is 412 when it matches, else writes', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'cond', Body: 'bar' }));
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'ops', Key: 'cond' }), { expiresIn: 60 });
+    const notModified = await fetch(url, { headers: { 'If-None-Match': put.ETag! } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.get('etag')).toBe(put.ETag);
+    const failed = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'cond', Body: 'zar', IfNoneMatch: put.ETag! })),
+    );
+    expect(failed).toEqual({ name: 'PreconditionFailed', status: 412 });
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'cond', Body: 'zar', IfNoneMatch: '"ABCORZ"' }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'ops', Key: 'cond' }));
+    expect(await got.Body!.transformToString()).toBe('zar');
+  });
+
+  it('stores "gzip, aws-chunked" as gzip and drops a lone aws-chunked', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'enc', Body: 'e', ContentEncoding: 'gzip, aws-chunked' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'enc' }))).ContentEncoding).toBe('gzip');
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'enc', Body: 'e', ContentEncoding: 'aws-chunked' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'enc' }))).ContentEncoding).toBeUndefined();
+  });
+
+  it('accepts a small PUT with Transfer-Encoding: chunked and no Content-Length', async () => {
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'ops', Key: 'te' }), { expiresIn: 60 });
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('ba'));
+        c.enqueue(new TextEncoder().encode('r'));
+        c.close();
+      },
+    });
+    const res = await fetch(url, { method: 'PUT', body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(200);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'ops', Key: 'te' }));
+    expect(await got.Body!.transformToString()).toBe('bar');
+  });
+
+  it('pages ListBuckets with max-buckets and a continuation token', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'ops-page-2' }));
+    const all = (await s3.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name);
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < all.length + 1; i++) {
+      const page = await s3.send(new ListBucketsCommand({ MaxBuckets: 1, ContinuationToken: token }));
+      expect(page.Buckets).toHaveLength(1);
+      seen.push(page.Buckets![0]!.Name!);
+      token = page.ContinuationToken;
+      if (!token) break;
+    }
+    expect(seen).toEqual(all);
+  });
+
+  it('refuses a wrong x-amz-expected-bucket-owner with 403', async () => {
+    expect(
+      await errorOf(s3.send(new ListObjectsCommand({ Bucket: 'ops', ExpectedBucketOwner: 'someone-else' }))),
+    ).toEqual({
+      name: 'AccessDenied',
+      status: 403,
+    });
+  });
+
+  it('ListObjects v1 returns Prefix as sent and encodes names (encoding-type=url)', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'nl\nkey', Body: 'n' }));
+    const res = await s3.send(new ListObjectsCommand({ Bucket: 'ops', Prefix: 'nl\n', EncodingType: 'url' }));
+    expect(res.Prefix).toBe('nl\n');
+    expect(res.Contents?.map((c) => decodeURIComponent(c.Key!))).toEqual(['nl\nkey']);
+  });
+
+  it('refuses presigned URLs valid for more than 7 days or already expired with 403', async () => {
+    const url = new URL(
+      await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'ops', Key: 'kept' }), { expiresIn: 60 }),
+    );
+    for (const expires of ['609901', '-7']) {
+      url.searchParams.set('X-Amz-Expires', expires);
+      expect((await fetch(url)).status).toBe(403);
+    }
+  });
+
+  it('reads the private ACL with the owner listings show, accepts private and refuses other grants', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'acl/obj', Body: 'a' }));
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket: 'ops', Key: 'acl/obj' }));
+    const listed = await s3.send(new ListObjectsCommand({ Bucket: 'ops', Prefix: 'acl/' }));
+    expect(acl.Owner?.ID).toBe(listed.Contents?.[0]?.Owner?.ID);
+    expect(acl.Owner?.DisplayName).toBe(listed.Contents?.[0]?.Owner?.DisplayName);
+    expect(acl.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[acl.Owner?.ID, 'FULL_CONTROL']]);
+    await s3.send(new PutObjectAclCommand({ Bucket: 'ops', Key: 'acl/obj', ACL: 'private' }));
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: 'ops' }))).Grants).toHaveLength(1);
+    expect(
+      await errorOf(s3.send(new PutObjectAclCommand({ Bucket: 'ops', Key: 'acl/obj', ACL: 'public-read' }))),
+    ).toEqual({ name: 'NotImplemented', status: 501 });
+  });
+
+  it('answers Expect: 100-continue with the refusal before the body, and with 100 when it will read it', async () => {
+    /** A presigned PUT with Expect: 100-continue: what came first, and the final status. */
+    const putExpecting = async (bucket: string): Promise<{ first: string; status: number }> => {
+      const url = new URL(
+        await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'expect' }), { expiresIn: 60 }),
+      );
+      const body = Buffer.from('continued');
+      return new Promise((resolve, reject) => {
+        let first = '';
+        const req = http.request(url, {
+          method: 'PUT',
+          headers: { Expect: '100-continue', 'Content-Length': body.length },
+          timeout: 10_000,
+        });
+        req.on('continue', () => {
+          first ||= 'continue';
+          req.end(body);
+        });
+        req.on('response', (res) => {
+          first ||= 'response';
+          res.resume();
+          res.on('end', () => resolve({ first, status: res.statusCode ?? 0 }));
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer to Expect: 100-continue')));
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    };
+    expect(await putExpecting('ops-no-such-bucket')).toEqual({ first: 'response', status: 404 });
+    expect(await putExpecting('ops')).toEqual({ first: 'continue', status: 200 });
+  });
+
+  it('deletes a bucket whose only content is an unfinished upload', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'ops-pending' }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'ops-pending', Key: 'k' }));
+    expect(UploadId).toBeTruthy();
+    await s3.send(new DeleteBucketCommand({ Bucket: 'ops-pending' }));
+    expect((await errorOf(s3.send(new ListBucketsCommand({ ContinuationToken: '!' })))).name).toBe('InvalidArgument');
+    const left = (await s3.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name);
+    expect(left).not.toContain('ops-pending');
+    // A bucket that still holds an object keeps its uploads and stays.
+    await s3.send(new CreateBucketCommand({ Bucket: 'ops-full' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'ops-full', Key: 'o', Body: 'o' }));
+    const kept = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'ops-full', Key: 'k' }));
+    expect((await errorOf(s3.send(new DeleteBucketCommand({ Bucket: 'ops-full' })))).name).toBe('BucketNotEmpty');
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'ops-full', Key: 'k', UploadId: kept.UploadId }));
+  });
+});

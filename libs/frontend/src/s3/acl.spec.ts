@@ -1,0 +1,52 @@
+import { create } from '@bufbuild/protobuf';
+import { namespaceV1 } from '@platter/proto';
+import { describe, expect, it } from 'vitest';
+import { fakeCall } from '../testing/fake-call.js';
+import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl.js';
+import type { NamespaceApi } from './namespace-api.js';
+import type { ObjectStoreDeps } from './object-store-deps.js';
+
+const ns: Partial<NamespaceApi> = {
+  getBucket: async ({ name }) =>
+    create(namespaceV1.GetBucketResponseSchema, { bucket: { name: name!, ownerAccountId: 'acct' } }),
+  getObject: async ({ bucket, key }) =>
+    create(namespaceV1.GetObjectResponseSchema, {
+      version: { bucket: bucket!, key: key!, versionId: 'null', ownerAccountId: 'writer', etag: 'e' },
+    }),
+};
+const deps = { namespace: ns as NamespaceApi } as ObjectStoreDeps;
+
+describe('the private-only ACL', () => {
+  it('reads as the owner with FULL_CONTROL, for buckets and objects', async () => {
+    const bucket = String((await getBucketAcl(deps, fakeCall({ bucket: 'bkt', query: 'acl' }))).body);
+    expect(bucket).toContain('<Owner><ID>acct</ID><DisplayName>acct</DisplayName></Owner>');
+    expect(bucket).toContain('xsi:type="CanonicalUser"');
+    expect(bucket).toContain('<Permission>FULL_CONTROL</Permission>');
+    const object = String((await getObjectAcl(deps, fakeCall({ bucket: 'bkt', key: 'k', query: 'acl' }))).body);
+    // The object's owner is the account that wrote it (what listings show).
+    expect(object).toContain('<Owner><ID>writer</ID><DisplayName>writer</DisplayName></Owner>');
+  });
+
+  it('accepts x-amz-acl: private and refuses any other grant with NotImplemented', async () => {
+    const put = (headers: Record<string, string>) =>
+      putObjectAcl(deps, fakeCall({ method: 'PUT', bucket: 'bkt', key: 'k', query: 'acl', headers }));
+    expect((await put({ 'x-amz-acl': 'private' })).status).toBe(200);
+    expect(
+      (
+        await putBucketAcl(
+          deps,
+          fakeCall({ method: 'PUT', bucket: 'bkt', query: 'acl', headers: { 'x-amz-acl': 'private' } }),
+        )
+      ).status,
+    ).toBe(200);
+    for (const headers of [
+      { 'x-amz-acl': 'public-read' },
+      { 'x-amz-acl': 'private', 'x-amz-grant-read': 'id=x' },
+      { 'content-length': '120' },
+    ])
+      await expect(put(headers), JSON.stringify(headers)).rejects.toMatchObject({
+        code: 'NotImplemented',
+        status: 501,
+      });
+  });
+});
