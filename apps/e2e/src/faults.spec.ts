@@ -1,9 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompleteMultipartUploadCommand,
@@ -20,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '@platter/testkit';
+import { startLocalCluster, waitFor, type LocalCluster } from '@platter/testkit';
 
 // Faults on the shipped shape (nine storage processes of three disks, 5+4,
 // write quorum 7), with real processes: a slow disk, a client that vanishes
@@ -33,10 +29,18 @@ import { startLocalCluster, type LocalCluster } from '@platter/testkit';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'faults';
-/** The storage process whose extent reads the preloaded hook slows down. */
+/** The storage process whose shard reads its own fault injector (PLATTER_DISK_FAULTS) slows down. */
 const SLOW_NODE = 'storage-host-b2';
 /** Per read, ms: far above a healthy shard read here (a few ms to a few tens). */
 const SLOW_READ_MS = 500;
+/**
+ * On every disk of the slow node, each read of an extent file (the shard bytes
+ * GetShard streams) waits SLOW_READ_MS; writes, fsyncs and the LMDB index are
+ * untouched, so PUTs and the node's own bookkeeping run at full speed.
+ */
+const SLOW_READS = { '*': [{ ops: ['read'], pathIncludes: 'extents', delayMs: SLOW_READ_MS }] };
+/** How long a SIGUSR2 toggle of the slow node's faults may take to show in its metrics, ms. */
+const TOGGLE_TIMEOUT_MS = 10_000;
 /** GETs per latency sample: the p99 of 100 is their second slowest. */
 const LATENCY_GETS = 100;
 /** GETs in a row of one kind (fast or slow node) before switching. */
@@ -52,10 +56,6 @@ const FAIL_FAST_MS = 5_000;
 const RESTART_WINDOW_MS = 2_500;
 /** The topology's lease TTL (5 s in the local cluster) plus margin: by then every view has dropped the dead. */
 const LEASE_EXPIRY_MS = 6_500;
-
-const HOOK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/read-delay-hook.mjs');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'platter-faults-'));
-const delayFile = path.join(tmp, 'read-delay-ms');
 
 let cluster: LocalCluster;
 let s3: S3Client;
@@ -128,6 +128,30 @@ async function timeGets(count: number): Promise<number[]> {
   return ms;
 }
 
+/** Sums one per-disk metric over the slow node's disks, from its /metrics. */
+async function slowNodeMetric(name: string): Promise<number> {
+  const p = cluster.processes().find((x) => x.id === SLOW_NODE);
+  if (p === undefined) throw new Error(`${SLOW_NODE} is not in the cluster`);
+  const text = await (await fetch(`http://127.0.0.1:${p.adminPort}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+}
+
+/**
+ * Switches the slow node's injected read delay on or off (SIGUSR2 toggles it)
+ * and waits until its fault-rules gauge shows the new state.
+ */
+async function setSlowReads(on: boolean): Promise<void> {
+  const isOn = async (): Promise<boolean> => (await slowNodeMetric('platter_storage_fault_rules')) > 0;
+  if ((await isOn()) === on) return;
+  cluster.signal(SLOW_NODE, 'SIGUSR2');
+  await waitFor(`${SLOW_NODE} read delay ${on ? 'on' : 'off'}`, async () => (await isOn()) === on, {
+    timeoutMs: TOGGLE_TIMEOUT_MS,
+  });
+}
+
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
@@ -135,13 +159,10 @@ beforeAll(async () => {
   cluster = await startLocalCluster({
     hostsPerZone: 3,
     restartCrashed: false,
-    processEnv: {
-      [SLOW_NODE]: {
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${HOOK}`.trim(),
-        PLATTER_TEST_READ_DELAY_FILE: delayFile,
-      },
-    },
+    processEnv: { [SLOW_NODE]: { PLATTER_DISK_FAULTS: JSON.stringify(SLOW_READS) } },
   });
+  // The node starts with its faults on (and warns); the latency test switches them as it needs.
+  await setSlowReads(false);
   s3 = new S3Client({
     endpoint: cluster.endpoint,
     region: cluster.region,
@@ -186,7 +207,6 @@ afterAll(async () => {
   for (const p of cluster?.processes() ?? []) if (alive(p.pid)) process.kill(p.pid!, 'SIGCONT');
   s3?.destroy();
   await cluster?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
 }, 120_000);
 
 describe('faults on the shipped 9-node, 5+4 shape', () => {
@@ -195,19 +215,21 @@ describe('faults on the shipped 9-node, 5+4 shape', () => {
     // Interleaved blocks, so that both samples see the same load on this shared machine.
     const before: number[] = [];
     const slow: number[] = [];
+    const injectedAtStart = await slowNodeMetric('platter_storage_fault_injections_total');
     try {
       for (let block = 0; block < LATENCY_GETS / LATENCY_BLOCK; block++) {
         before.push(...(await timeGets(LATENCY_BLOCK)));
-        fs.writeFileSync(delayFile, String(SLOW_READ_MS));
+        await setSlowReads(true);
         slow.push(...(await timeGets(LATENCY_BLOCK)));
-        fs.rmSync(delayFile, { force: true });
+        await setSlowReads(false);
       }
     } finally {
-      fs.rmSync(delayFile, { force: true });
+      await setSlowReads(false);
     }
     before.sort((a, b) => a - b);
     slow.sort((a, b) => a - b);
-    const delayedReads = fs.existsSync(`${delayFile}.count`) ? fs.statSync(`${delayFile}.count`).size : 0;
+    // Extent reads the slow node delayed (its fault injector's own count).
+    const delayedReads = (await slowNodeMetric('platter_storage_fault_injections_total')) - injectedAtStart;
     const figures = {
       case: 'slow-node-hedging',
       slowNode: SLOW_NODE,

@@ -7,6 +7,7 @@ import { PLATTER_VERSION, ServiceHost, runApp } from '@platter/service-host';
 import {
   CompactionLoop,
   createStorageService,
+  DiskFaults,
   DiskInventory,
   DiskSet,
   HeatLoop,
@@ -31,10 +32,37 @@ await runApp({ role: 'storage', schema: storageConfigSchema }, async (config) =>
     'cluster config read',
   );
 
+  const faults = new DiskFaults(
+    config.diskFaults,
+    config.disks.map((d) => d.id),
+    config.diskFaultSeed,
+  );
+  if (faults.configured) {
+    // Loud on purpose: a node with injected faults must never pass unnoticed.
+    log.warn(
+      { step: 'faults', rules: faults.summary(), seed: config.diskFaultSeed },
+      'INJECTED DISK FAULTS ARE ON (diskFaults): for tests only; SIGUSR2 switches them off and on',
+    );
+  }
+  // Installed even without faults: SIGUSR2's default action would kill the process.
+  const toggleFaults = (): void => {
+    if (!faults.configured) {
+      log.warn('SIGUSR2 ignored: no injected disk faults are configured');
+      return;
+    }
+    faults.setActive(!faults.active);
+    log.warn({ active: faults.active }, `injected disk faults switched ${faults.active ? 'on' : 'off'}`);
+  };
+  process.on('SIGUSR2', toggleFaults);
+  host.shutdown.onShutdown('stop fault toggle', () => {
+    process.off('SIGUSR2', toggleFaults);
+  });
+
   const disks = await DiskSet.open(config.disks, {
     clusterId: cluster.clusterId,
     blockSizeBytes: cluster.blockSizeBytes,
     hddModel: config.hddModel,
+    faults,
     logger: log.child({ component: 'disks' }),
   });
   host.shutdown.onShutdown('close disks', () => disks.close());
@@ -92,7 +120,7 @@ await runApp({ role: 'storage', schema: storageConfigSchema }, async (config) =>
     intervalMs: config.compactionIntervalMs,
     logger: log.child({ component: 'compaction' }),
   });
-  registerStorageMetrics(host.registry, { disks, heat: heat?.stats, compaction: compaction.stats });
+  registerStorageMetrics(host.registry, { disks, heat: heat?.stats, compaction: compaction.stats, faults });
 
   await host.serve();
 

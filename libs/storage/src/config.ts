@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BaseConfigSchema } from '@platter/service-host';
+import { ALL_DISKS, DiskFaultsSchema } from './disk-faults.js';
 
 export const DiskConfigSchema = z.object({
   id: z
@@ -61,5 +62,24 @@ export const storageConfigSchema = BaseConfigSchema.extend({
     .max(600_000)
     .default(30_000)
     .describe('How long to wait at start for the cluster config to appear in etcd, in ms'),
+  diskFaults: DiskFaultsSchema.default({}).describe(
+    'TESTS ONLY, never in production: injected I/O faults per disk id (or "*" for all), as JSON ' +
+      '{"<diskId>": [{ops, pathIncludes, delayMs, fail, corrupt, times, probability}]}',
+  ),
+  diskFaultSeed: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .default(1)
+    .describe(
+      "Seed of the injected faults' probabilities and flipped bits (disk i uses seed + i), for reproducible runs",
+    ),
+}).superRefine((c, ctx) => {
+  // A rule for a disk this node does not host would silently do nothing: most likely a typo.
+  const hosted = new Set(c.disks.map((d) => d.id));
+  for (const id of Object.keys(c.diskFaults))
+    if (id !== ALL_DISKS && !hosted.has(id))
+      ctx.addIssue({ code: 'custom', path: ['diskFaults', id], message: `no disk "${id}" is configured on this node` });
 });
 export type StorageConfig = z.infer<typeof storageConfigSchema>;

@@ -4,6 +4,7 @@ import {
   DiskRecordCodec,
   PrefixCache,
   type DiskRecord,
+  type DiskState,
   type Etcd3,
   type FailureDomain,
   type Keyspace,
@@ -16,7 +17,7 @@ import { protoDiskState, type DiskStateSnapshot, type DiskStateView } from './di
 import { diskSpace } from './disk-usage.js';
 import type { HostedDisk } from './hosted-disk.js';
 
-/** Backoff of live-key writes that failed (etcd blip right after registration), ms. */
+/** Backoff of etcd writes and reads that failed (a blip right after registration), ms. */
 const LIVE_RETRY_BASE_MS = 250;
 const LIVE_RETRY_MAX_MS = 5_000;
 
@@ -38,13 +39,18 @@ export interface DiskInventoryOptions {
  * - `disks-live/<id>` (DiskLiveRecord) is bound to the node's membership lease,
  *   put again after every re-registration, and removed at once when the disk
  *   fails, so the disk is live exactly while this node serves it;
- * - each disk's record is watched, so the service reads states from memory.
+ * - each disk's record is watched, so the service reads states from memory;
+ *   its state epoch is the key's etcd version (what placement compares and
+ *   publishes on SetDiskState), read at start and again after every change the
+ *   watch reports, because the watched values do not carry it.
  */
 export class DiskInventory implements DiskStateView {
   private readonly stop = new AbortController();
   private leaseId: string | undefined;
   private address: (() => string) | undefined;
   private readonly log: Logger;
+  /** Per disk, the state and epoch of one read of its record (state and version from the same revision). */
+  private readonly epochs = new Map<string, { state: DiskState; epoch: bigint; modRevision: bigint }>();
 
   private constructor(
     private readonly opts: DiskInventoryOptions,
@@ -66,9 +72,6 @@ export class DiskInventory implements DiskStateView {
           decode: (raw, k) => DiskRecordCodec.decode(raw, k),
           logger: opts.logger,
         });
-        cache.on('change', () =>
-          opts.logger.info({ disk: disk.id, state: cache.get(key)?.state ?? null }, 'disk inventory state'),
-        );
         caches.set(disk.id, cache);
       }
     } catch (err) {
@@ -76,14 +79,29 @@ export class DiskInventory implements DiskStateView {
       throw err;
     }
     const inventory = new DiskInventory(opts, caches);
+    try {
+      for (const disk of opts.disks.all()) await inventory.readEpoch(disk.id);
+    } catch (err) {
+      await inventory.close();
+      throw err;
+    }
+    for (const [diskId, cache] of caches) {
+      cache.on('change', () => {
+        opts.logger.info({ disk: diskId, state: inventory.record(diskId)?.state ?? null }, 'disk inventory state');
+        void inventory.refreshEpoch(diskId);
+      });
+    }
     for (const disk of opts.disks.all()) disk.on('failed', () => void inventory.withdraw(disk));
     return inventory;
   }
 
   stateOf(diskId: string): DiskStateSnapshot {
-    const record = this.caches.get(diskId)?.get(this.opts.keyspace.disk(diskId));
-    // DiskRecord carries no state epoch yet: 0 means "unknown" (see README, "Gaps").
-    return { state: protoDiskState(record?.state), stateEpoch: 0n };
+    const record = this.record(diskId);
+    const e = this.epochs.get(diskId);
+    // Between a watched change and the read of its version (a few ms) the
+    // epoch is unknown (0) rather than paired with the wrong state.
+    const stateEpoch = record !== undefined && e?.state === record.state ? e.epoch : 0n;
+    return { state: protoDiskState(record?.state), stateEpoch };
   }
 
   /** The inventory record as last seen (undefined before it exists). */
@@ -106,6 +124,33 @@ export class DiskInventory implements DiskStateView {
     if (current !== undefined) {
       this.leaseId = current;
       void this.putLive(current);
+    }
+  }
+
+  /** Reads a disk record's version (its state epoch); an older answer than the one held is dropped. */
+  private async readEpoch(diskId: string): Promise<void> {
+    const key = this.opts.keyspace.disk(diskId);
+    const kv = (await this.opts.etcd.get(key).exec()).kvs[0];
+    if (kv === undefined) return;
+    const modRevision = BigInt(kv.mod_revision);
+    const held = this.epochs.get(diskId);
+    if (held !== undefined && held.modRevision >= modRevision) return;
+    const record = DiskRecordCodec.decode(kv.value, key);
+    this.epochs.set(diskId, { state: record.state, epoch: BigInt(kv.version), modRevision });
+  }
+
+  /** readEpoch until it succeeds (etcd blips), backing off; stops with close(). */
+  private async refreshEpoch(diskId: string): Promise<void> {
+    for (let attempt = 0; !this.stop.signal.aborted; attempt++) {
+      try {
+        await this.readEpoch(diskId);
+        return;
+      } catch (err) {
+        this.log.warn({ disk: diskId, err }, 'could not read the disk record version; retrying');
+        await sleep(Math.min(LIVE_RETRY_BASE_MS * 2 ** attempt, LIVE_RETRY_MAX_MS), undefined, {
+          signal: this.stop.signal,
+        }).catch(() => undefined);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { ShardStore, type ShardStoreOptions } from '@platter/shardstore';
 import type { Logger } from '@platter/telemetry';
 import type { DiskConfig } from './config.js';
+import type { DiskFaults } from './disk-faults.js';
 import { HostedDisk } from './hosted-disk.js';
 
 export interface OpenDisksOptions {
@@ -11,6 +12,8 @@ export interface OpenDisksOptions {
   logger: Logger;
   /** Put a modelled HDD in front of each disk. */
   hddModel?: boolean;
+  /** Injected I/O faults per disk (tests and the local cluster only). */
+  faults?: DiskFaults;
   /** Further engine options for every disk (tests: small extents, no reserve). */
   storeOptions?: Partial<Omit<ShardStoreOptions, 'dir' | 'clusterId' | 'blockSizeBytes'>>;
 }
@@ -32,6 +35,7 @@ export class DiskSet {
     const log = options.logger;
     const disks = await Promise.all(
       configs.map(async (c, i) => {
+        const injector = options.faults?.injectorFor(c.id);
         try {
           const store = await ShardStore.open({
             ...options.storeOptions,
@@ -39,6 +43,7 @@ export class DiskSet {
             clusterId: options.clusterId,
             blockSizeBytes: options.blockSizeBytes,
             ...(options.hddModel ? { hdd: { seed: i + 1 } } : {}),
+            ...(injector ? { faults: injector } : {}),
           });
           const r = store.recovery;
           log.info(

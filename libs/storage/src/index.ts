@@ -1,6 +1,15 @@
 export { DiskConfigSchema, storageConfigSchema } from './config.js';
 export type { DiskConfig, StorageConfig } from './config.js';
 export { COMPACTION_EXTENTS_PER_PASS, CompactionLoop, type CompactionLoopOptions } from './compaction-loop.js';
+export {
+  ALL_DISKS,
+  DiskFaults,
+  DiskFaultsSchema,
+  FaultRuleSchema,
+  IO_OP_KINDS,
+  MAX_FAULT_DELAY_MS,
+  type DiskFaultsConfig,
+} from './disk-faults.js';
 export { DiskInventory, type DiskInventoryOptions } from './disk-inventory.js';
 export { DiskSet, type OpenDisksOptions } from './disk-set.js';
 export { FixedDiskStates, protoDiskState, type DiskStateSnapshot, type DiskStateView } from './disk-state-view.js';

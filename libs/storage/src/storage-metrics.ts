@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { LATENCY_BUCKETS_SECONDS, type OpName, type StoreStats } from '@platter/shardstore';
 import type { CompactionLoop } from './compaction-loop.js';
+import type { DiskFaults } from './disk-faults.js';
 import type { DiskSet } from './disk-set.js';
 import { diskSpace, type DiskSpace } from './disk-usage.js';
 import type { HeatLoopStats } from './heat-loop.js';
@@ -22,6 +23,8 @@ export interface StorageMetricsSources {
   disks: DiskSet;
   heat?: HeatLoopStats;
   compaction?: CompactionLoop['stats'];
+  /** Injected faults (tests only): exported always, so a faulted node shows on every dashboard. */
+  faults?: DiskFaults;
 }
 
 /**
@@ -182,6 +185,21 @@ export function registerStorageMetrics(registry: Registry, sources: StorageMetri
   );
   perDisk('platter_storage_disk_used_bytes', "Used bytes of the disk's filesystem (statfs)", 'gauge', ({ space }, l) =>
     one(Number(space.usedBytes), l),
+  );
+
+  const faults = sources.faults;
+  // Exported even at 0 everywhere, so "which nodes run with faults" is one query: sum > 0.
+  perDisk(
+    'platter_storage_fault_rules',
+    'Injected-fault rules switched on for the disk (tests only; must be 0 in production)',
+    'gauge',
+    ({ disk }, l) => one(faults?.ruleCount(disk.id) ?? 0, l),
+  );
+  perDisk(
+    'platter_storage_fault_injections_total',
+    'I/O operations on the disk that an injected-fault rule delayed, failed or corrupted',
+    'counter',
+    ({ disk }, l) => one(faults?.injections(disk.id) ?? 0, l),
   );
 
   const heat = sources.heat;

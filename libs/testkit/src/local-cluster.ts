@@ -46,7 +46,7 @@ export interface LocalClusterOptions {
   disksPerHost?: number;
   /** Default true; false keeps a killed process down, for fault-injection tests. */
   restartCrashed?: boolean;
-  /** Extra environment for chosen processes by id, e.g. a preloaded fault hook for one storage node. */
+  /** Extra environment for chosen processes by id, e.g. `PLATTER_DISK_FAULTS` for one storage node. */
   processEnv?: Record<string, Record<string, string>>;
 }
 

@@ -35,7 +35,7 @@ export const TopologySchema = z.object({
   repair: replicas,
   frontend: replicas,
   // Both for tests that inject faults: a crashed process that stays down, and
-  // settings (a preloaded fault hook, a log level) for chosen processes only.
+  // settings (`PLATTER_DISK_FAULTS`, a log level) for chosen processes only.
   restartCrashed: z.boolean().default(true),
   // Settings every service process gets (a process's own processEnv wins).
   serviceEnv: z.record(z.string(), z.string()).default({}),
