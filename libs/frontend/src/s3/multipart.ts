@@ -189,20 +189,7 @@ export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Cal
     res = { version: done };
   }
   const v = res.version;
-  const striped = v?.layout?.data.case === 'striped' ? v.layout.data.value : undefined;
-  for (const part of striped?.parts ?? []) {
-    const n = (part.scheme?.dataShards ?? 0) + (part.scheme?.parityShards ?? 0);
-    const present = new Set(part.shards.map((s) => s.shardIndex));
-    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !present.has(i));
-    if (missing.length > 0 && v)
-      await queueRepair(deps, call, {
-        bucket,
-        key,
-        versionId: v.versionId,
-        partNumber: part.partNumber,
-        shardIndexes: missing,
-      });
-  }
+  if (v) await queueRepairOfParts(deps, call, bucket, key, v.versionId);
   return {
     status: 200,
     headers: versionHeader(v),
@@ -340,4 +327,38 @@ export async function listMultipartUploads(deps: ObjectStoreDeps, call: S3Call):
       commonPrefixes: res.commonPrefixes,
     }),
   };
+}
+
+/**
+ * Names the shards that parts of a completed upload lack (an UploadPart that
+ * reached only the write quorum) in the repair stream. Complete answers the
+ * version without its layout, so this reads it back: one more namespace call
+ * per Complete, small beside the parts' uploads. On failure the auditor finds
+ * the shards instead.
+ */
+async function queueRepairOfParts(
+  deps: ObjectStoreDeps,
+  call: S3Call,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<void> {
+  let layout: namespaceV1.ObjectVersion['layout'];
+  try {
+    layout = (await deps.namespace.getObject({ bucket, key, versionId }, { signal: call.signal })).version?.layout;
+  } catch (err) {
+    call.logger.warn(
+      { err, bucket, key, versionId },
+      'could not read back a completed upload; the auditor will check it',
+    );
+    return;
+  }
+  const striped = layout?.data.case === 'striped' ? layout.data.value : undefined;
+  for (const part of striped?.parts ?? []) {
+    const n = (part.scheme?.dataShards ?? 0) + (part.scheme?.parityShards ?? 0);
+    const present = new Set(part.shards.map((s) => s.shardIndex));
+    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !present.has(i));
+    if (missing.length > 0)
+      await queueRepair(deps, call, { bucket, key, versionId, partNumber: part.partNumber, shardIndexes: missing });
+  }
 }
