@@ -114,7 +114,6 @@ export {
   type ChecksumAlgorithm,
   type ChecksumHasher,
 } from './checksums/checksum.js';
-export { combineCrcs, isCombinableCrc, type CombinableCrc, type CrcPart } from './checksums/crc-combine.js';
 export { Crc64Nvme } from './checksums/crc64nvme.js';
 export {
   compositeChecksum,
