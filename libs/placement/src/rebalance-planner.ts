@@ -24,6 +24,13 @@ export interface RebalancePolicy {
   /** A target's relative heat, counting the load of the moves planned onto it, stays at or below this. */
   targetHeatCeiling: number;
   /**
+   * The same ceiling for heat moves, lower: hot data goes only to a disk
+   * that stays at or below this with it (and its copy load), so relieving
+   * one disk never makes another warm, and a cool new rack is not turned
+   * into the fleet's hot spot.
+   */
+  heatMoveTargetCeiling: number;
+  /**
    * Heat score that one byte moved onto a disk within a round adds to it
    * (its write load during the round); 0 when the caller has no estimate.
    */
@@ -40,6 +47,12 @@ export interface RebalancePolicy {
    * is all noise, and moving it would only cost I/O.
    */
   minFillGap: number;
+  /**
+   * How many of the coolest writable disks heat moves draw their targets
+   * from (a random few of them per shard, the coolest that keeps every rule
+   * wins): hot data goes where there is headroom, not to a disk at the mean.
+   */
+  coolPoolSize: number;
 }
 
 export const DEFAULT_REBALANCE_POLICY: RebalancePolicy = {
@@ -52,6 +65,8 @@ export const DEFAULT_REBALANCE_POLICY: RebalancePolicy = {
   heatHighWater: 1.25,
   // A move never takes its target above 1.1 × the mean heat (its own copy load and the moved shards' heat counted).
   targetHeatCeiling: 1.1,
+  // As high as targetHeatCeiling by default (what the planner always did); the simulator runs it at the mean.
+  heatMoveTargetCeiling: 1.1,
   heatPerMovedByte: 0,
   // 1 GiB per round each way: about a minute of a hard disk's sequential bandwidth, a small share of each round.
   maxBytesPerTarget: 2 ** 30,
@@ -59,6 +74,9 @@ export const DEFAULT_REBALANCE_POLICY: RebalancePolicy = {
   absoluteFillLimit: 0.9,
   // 1% of a disk: below that, moving data buys nothing measurable.
   minFillGap: 0.01,
+  // Enough disks that one round's heat moves spread out (each target also has maxBytesPerTarget), few enough to
+  // stay clearly below the mean.
+  coolPoolSize: 256,
 };
 
 export interface RebalanceSource {
@@ -98,6 +116,8 @@ export interface Move<Ref> {
 export interface RebalancePlan<Ref> {
   moves: Move<Ref>[];
   bytes: number;
+  /** Of `bytes`, those moved for heat (charged to the heat budget when planMoves was given one). */
+  heatBytes: number;
   /** Candidates left for lack of budget (round, source or target). */
   skippedBudget: number;
   /** Candidates for which no disk would keep every rule and improve balance. */
@@ -182,6 +202,11 @@ class TopK {
  *    drain, hottest first for heat) and passes them to `planMoves` with the
  *    round's byte budget (a ByteRateLimiter gives it).
  *
+ * Heat moves may run every round with a quota and a budget of their own
+ * (the optional `heatLimit` and `heatBudgetBytes`): hottest shards off disks
+ * above heatHighWater, onto the coolest disks that stay at or below
+ * heatMoveTargetCeiling, copy load counted on both disks.
+ *
  * Every move keeps every spread rule: the target is never a disk of the
  * stripe, never on a host that holds another shard of it, never makes a zone
  * hold more than m, is ACTIVE, fits, is below the absolute fill limit and
@@ -210,26 +235,43 @@ export class RebalancePlanner {
    * (fullest first), then heat (hottest first). One pass over the fleet and
    * a selection of the top `limit`, no sort of the whole fleet: it runs
    * every round.
+   *
+   * With `heatLimit`, heat has its own quota (up to `heatLimit` hot disks
+   * besides the `limit` drain and fill sources) and comes first: a disk
+   * above the heat high-water mark sheds its hottest shards, not its oldest
+   * ones, even while it is also above the mean fill. Without it, heat
+   * sources only fill what drains and fill leave of `limit`.
    */
-  selectSources(view: FleetView, limit: number): RebalanceSource[] {
+  selectSources(view: FleetView, limit: number, heatLimit?: number): RebalanceSource[] {
     const out: RebalanceSource[] = [];
-    if (limit <= 0) return out;
+    const heatFirst = heatLimit !== undefined;
+    if (limit <= 0 && !(heatFirst && heatLimit > 0)) return out;
     const p = this.policy;
     const mean = view.meanFill;
     this.updateFilling(view);
     const underFilled = this.filling.size > 0;
     const fillBar = underFilled ? 1 : p.fillHighWater;
-    const fills = new TopK(limit);
-    const heats = new TopK(limit);
+    const fills = new TopK(Math.max(limit, 1));
+    const heats = new TopK(heatFirst ? Math.max(heatLimit, 1) : limit);
+    let drains = 0;
     for (let i = 0; i < view.size; i++) {
       const state = view.stateOf[i];
       const used = view.usedBytes[i] as number;
       if (state === DRAINING) {
-        if (used > 0 && out.length < limit)
+        if (used > 0 && drains < limit) {
+          drains++;
           out.push({ diskIndex: i, diskId: view.diskIds[i] as string, reason: 'drain', bytesToShed: used });
+        }
         continue;
       }
       if (state !== ACTIVE) continue;
+      const h = view.heat[i] as number;
+      // Unknown heat is never a reason to move data: we do not know the disk is hot.
+      const hot = h === h && view.relativeHeat(i) > p.heatHighWater;
+      if (heatFirst && hot) {
+        heats.offer(i, h);
+        continue;
+      }
       const relFill = view.relativeFill(i);
       // With disks being filled, any disk above the mean may feed them; otherwise only a disk
       // clearly above it (by the relative high-water mark and by minFillGap of capacity) sheds.
@@ -239,17 +281,16 @@ export class RebalancePlanner {
           continue;
         }
       }
-      const h = view.heat[i] as number;
-      // Unknown heat is never a reason to move data: we do not know the disk is hot.
-      if (h === h && view.relativeHeat(i) > p.heatHighWater) heats.offer(i, h);
+      if (hot) heats.offer(i, h);
     }
     for (const i of fills.sorted()) {
       if (out.length >= limit) break;
       const shed = (view.usedBytes[i] as number) - mean * (view.capacityBytes[i] as number);
       out.push({ diskIndex: i, diskId: view.diskIds[i] as string, reason: 'fill', bytesToShed: shed });
     }
+    const heatEnd = heatFirst ? out.length + heatLimit : limit;
     for (const i of heats.sorted()) {
-      if (out.length >= limit) break;
+      if (out.length >= heatEnd) break;
       out.push({ diskIndex: i, diskId: view.diskIds[i] as string, reason: 'heat', bytesToShed: p.maxBytesPerSource });
     }
     return out;
@@ -259,22 +300,37 @@ export class RebalancePlanner {
    * Chooses a target for each candidate, in the order given, until the
    * round's byte budget is spent. `sources` are the ones selectSources gave
    * (a candidate on any other disk is skipped).
+   *
+   * With `heatBudgetBytes`, heat moves spend that budget and drain and fill
+   * moves spend `budgetBytes`, so that a long fill (a new rack) never
+   * starves the relief of hot disks; without it, all moves share
+   * `budgetBytes`.
+   *
+   * Copy load counts on both sides (`heatPerMovedByte`): a target stays
+   * below the ceiling with it, a heat move must cool its source by more
+   * than the copy warms it, and a fill move never takes a source above the
+   * ceiling with its copy load.
    */
   planMoves<Ref>(
     view: FleetView,
     sources: readonly RebalanceSource[],
     candidates: readonly MoveCandidate<Ref>[],
     budgetBytes: number,
+    heatBudgetBytes?: number,
   ): RebalancePlan<Ref> {
     const p = this.policy;
     const plan: RebalancePlan<Ref> = {
       moves: [],
       bytes: 0,
+      heatBytes: 0,
       skippedBudget: 0,
       skippedNoTarget: 0,
       skippedSameStripe: 0,
     };
-    const sourceOf = new Map<number, { reason: RebalanceReason; left: number; heatLeft: number }>();
+    const sourceOf = new Map<
+      number,
+      { reason: RebalanceReason; left: number; heatLeft: number; outBytes: number; outHeat: number }
+    >();
     for (const s of sources) {
       const heatExcess =
         s.reason === 'heat' ? (view.relativeHeat(s.diskIndex) - p.heatHighWater) * view.heatReference : 0;
@@ -282,9 +338,14 @@ export class RebalancePlanner {
         reason: s.reason,
         left: Math.min(s.bytesToShed, p.maxBytesPerSource),
         heatLeft: heatExcess,
+        outBytes: 0,
+        outHeat: 0,
       });
     }
     const pool = this.targetPool(view);
+    let coolPool: number[] | undefined;
+    const separateHeat = heatBudgetBytes !== undefined;
+    let otherBytes = 0;
     const inbound = new Map<number, { bytes: number; heat: number }>();
     const stripes = new Set<string | number>();
 
@@ -298,16 +359,34 @@ export class RebalancePlanner {
         plan.skippedSameStripe++;
         continue;
       }
-      if (plan.bytes + c.bytes > budgetBytes || src.left < c.bytes || (src.reason === 'heat' && src.heatLeft <= 0)) {
+      const isHeat = src.reason === 'heat';
+      const overBudget =
+        separateHeat && isHeat
+          ? plan.heatBytes + c.bytes > heatBudgetBytes
+          : (separateHeat ? otherBytes : plan.bytes) + c.bytes > budgetBytes;
+      if (overBudget || src.left < c.bytes || (isHeat && src.heatLeft <= 0)) {
         plan.skippedBudget++;
         continue;
       }
-      // Moving a shard that carries no heat off a hot disk costs I/O and cools nothing.
-      if (src.reason === 'heat' && !((c.heat ?? 0) > 0)) {
+      const shardHeat = c.heat ?? 0;
+      const copyHeat = c.bytes * p.heatPerMovedByte;
+      // Moving a shard off a hot disk must cool it: the shard's heat must outweigh the copy's read load.
+      if (isHeat && !(shardHeat > copyHeat)) {
         plan.skippedNoTarget++;
         continue;
       }
-      const to = this.chooseTarget(view, c, src.reason, pool, inbound);
+      if (src.reason === 'fill') {
+        // The copy reads the source: a fill move never takes it above the ceiling (it may already be there).
+        const before = view.relativeHeat(c.sourceIndex);
+        const after =
+          before + (src.outBytes * p.heatPerMovedByte + copyHeat - src.outHeat - shardHeat) / view.heatReference;
+        if (after > p.targetHeatCeiling && after > before) {
+          plan.skippedNoTarget++;
+          continue;
+        }
+      }
+      if (isHeat && coolPool === undefined) coolPool = this.coolestDisks(view);
+      const to = this.chooseTarget(view, c, src.reason, isHeat ? (coolPool as number[]) : pool, inbound);
       if (to < 0) {
         plan.skippedNoTarget++;
         continue;
@@ -316,8 +395,12 @@ export class RebalancePlanner {
       const before = inbound.get(to) ?? { bytes: 0, heat: 0 };
       inbound.set(to, { bytes: before.bytes + c.bytes, heat: before.heat + (c.heat ?? 0) });
       src.left -= c.bytes;
-      src.heatLeft -= c.heat ?? 0;
+      src.heatLeft -= shardHeat - copyHeat;
+      src.outBytes += c.bytes;
+      src.outHeat += shardHeat;
       plan.bytes += c.bytes;
+      if (isHeat) plan.heatBytes += c.bytes;
+      else otherBytes += c.bytes;
       plan.moves.push({
         ref: c.ref,
         from: c.sourceIndex,
@@ -348,6 +431,7 @@ export class RebalancePlanner {
     const plan: RebalancePlan<ShardRef<Ref>> = {
       moves: [],
       bytes: 0,
+      heatBytes: 0,
       skippedBudget: 0,
       skippedNoTarget: 0,
       skippedSameStripe: 0,
@@ -402,6 +486,23 @@ export class RebalancePlanner {
     return plan;
   }
 
+  /**
+   * The coolest writable ACTIVE disks below the mean heat, at most
+   * coolPoolSize, disks being filled left out: where heat moves go. Unknown
+   * heat is left out (it may be hot).
+   */
+  private coolestDisks(view: FleetView): number[] {
+    const cool = new TopK(Math.max(1, this.policy.coolPoolSize));
+    const filling = new Set(this.targetPool(view));
+    for (let i = 0; i < view.size; i++) {
+      // A disk being filled keeps its heat headroom for the fill's copy load (and stays out of the hot spot).
+      if (view.writable[i] !== 1 || view.stateOf[i] !== ACTIVE || filling.has(i)) continue;
+      const h = view.heat[i] as number;
+      if (h === h && view.relativeHeat(i) < 1) cool.offer(i, -h);
+    }
+    return cool.sorted();
+  }
+
   /** The disks being filled: where moves go first. */
   private targetPool(view: FleetView): number[] {
     this.updateFilling(view);
@@ -442,14 +543,20 @@ export class RebalancePlanner {
     inbound: ReadonlyMap<number, { bytes: number; heat: number }>,
   ): number {
     let best = -1;
-    let bestFill = Number.POSITIVE_INFINITY;
+    let bestKey = Number.POSITIVE_INFINITY;
     for (let t = 0; t < POOL_TRIES && pool.length > 0; t++) {
       const d = pool[this.rng.int(pool.length)] as number;
       if (!this.acceptable(view, c, reason, d, inbound)) continue;
-      const fill = view.fillRatio(d) + (inbound.get(d)?.bytes ?? 0) / (view.capacityBytes[d] as number);
-      if (fill < bestFill) {
+      // Heat moves take the coolest of the draws (moves planned this round counted), the others the emptiest.
+      const planned = inbound.get(d);
+      const key =
+        reason === 'heat'
+          ? view.relativeHeat(d) +
+            ((planned?.bytes ?? 0) * this.policy.heatPerMovedByte + (planned?.heat ?? 0)) / view.heatReference
+          : view.fillRatio(d) + (planned?.bytes ?? 0) / (view.capacityBytes[d] as number);
+      if (key < bestKey) {
         best = d;
-        bestFill = fill;
+        bestKey = key;
       }
     }
     if (best >= 0) return best;
@@ -506,14 +613,18 @@ export class RebalancePlanner {
     // Heat: the target stays below the ceiling with this round's moves counted (their copy load and their own heat).
     const addedHeat = (already + c.bytes) * p.heatPerMovedByte + (planned?.heat ?? 0) + (c.heat ?? 0);
     const heatAfter = view.relativeHeat(d) + addedHeat / view.heatReference;
-    if (heatAfter > p.targetHeatCeiling) return false;
+    if (heatAfter > (reason === 'heat' ? Math.min(p.heatMoveTargetCeiling, p.targetHeatCeiling) : p.targetHeatCeiling))
+      return false;
     // The move must improve what it is for.
     if (reason === 'fill') {
       const srcCap = view.capacityBytes[c.sourceIndex] as number;
       const srcAfter = ((view.usedBytes[c.sourceIndex] as number) - c.bytes) / srcCap;
       if (after / cap >= srcAfter) return false;
     } else if (reason === 'heat') {
-      if (heatAfter >= view.relativeHeat(c.sourceIndex) - (c.heat ?? 0) / view.heatReference) return false;
+      // The target must end cooler than the source would be without the shard (its copy load counted).
+      const srcAfter =
+        view.relativeHeat(c.sourceIndex) + (c.bytes * p.heatPerMovedByte - (c.heat ?? 0)) / view.heatReference;
+      if (heatAfter >= srcAfter) return false;
     }
     return true;
   }

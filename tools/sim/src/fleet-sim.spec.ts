@@ -22,6 +22,9 @@ function params(overrides: Partial<SimParams> = {}): SimParams {
     annualFailureRate: 2,
     eventAt: 1 / 3,
     rebalanceShareOfIngest: 0.25,
+    heatRebalanceShareOfIngest: 0.05,
+    heatHighWater: 1.05,
+    choices: 2,
     coolingSeconds: 86_400,
     seed: 5,
     workload: { ...DEFAULT_WORKLOAD, dataShards: 5, blockBytes: MiB },
@@ -58,6 +61,26 @@ describe('runSimulation (small fleet)', () => {
     expect(moved.newRack?.fillOverMeanAtEnd).toBeGreaterThan(plain.newRack?.fillOverMeanAtEnd as number);
     expect(moved.layoutViolations.maxMPerZone).toBe(0);
     expect(moved.layoutViolations.oneShardPerHost).toBe(0);
+  });
+
+  it('relieves hot disks with heat moves, keeping every rule', () => {
+    const withHeat = runSimulation(params({ annualFailureRate: 0 }), 'p2c-rebalance', 'steady').summary;
+    // A high-water mark no disk reaches: the same run without heat moves.
+    const without = runSimulation(
+      params({ annualFailureRate: 0, heatHighWater: 100 }),
+      'p2c-rebalance',
+      'steady',
+    ).summary;
+    expect(withHeat.movedBytesByReason.heat).toBeGreaterThan(0);
+    expect(without.movedBytesByReason.heat).toBe(0);
+    expect(withHeat.secondHalf.heatMaxOverMean).toBeLessThan(without.secondHalf.heatMaxOverMean);
+    expect(withHeat.secondHalf.heatP99OverMean).toBeLessThan(without.secondHalf.heatP99OverMean);
+    expect(withHeat.layoutViolations).toEqual({
+      maxMPerZone: 0,
+      distinctDisks: 0,
+      oneShardPerHost: 0,
+      onFailedDisk: 0,
+    });
   });
 
   it('drains a zone of a four-zone fleet with the rebalancer, keeping every rule', () => {

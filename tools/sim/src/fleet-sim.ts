@@ -36,6 +36,10 @@ const COLD_IOPS_PER_DISK = 10;
 const WRITE_IOPS_PER_DISK = 2;
 /** Time constant of the write load, seconds: an hour of appends. */
 const WRITE_WINDOW_SECONDS = 3_600;
+/** Ceiling of a move's target, relative heat (the planner's targetHeatCeiling): a margin under the 1.1 target. */
+const FILL_MOVE_HEAT_CEILING = 1.05;
+/** Ceiling of a heat move's target: hot data goes only where it leaves the disk at or below the mean. */
+const HEAT_MOVE_HEAT_CEILING = 1;
 /** A new rack has caught up when its mean fill is within this fraction of the fleet mean. */
 const CAUGHT_UP_WITHIN = 0.02;
 /** Milestones of a new rack's catch-up reported: its mean fill as a share of the fleet's. */
@@ -48,9 +52,16 @@ const DRAINED_BELOW = 0.01;
 const REBALANCE_SOURCES_PER_ROUND = 400;
 /** Candidate bytes gathered per round, as a multiple of the budget (some candidates find no target). */
 const CANDIDATE_OVERSUPPLY = 3;
-/** Hot disks relieved per round (listing a disk's shards by heat means walking all of them). */
-const HEAT_SOURCES_PER_ROUND = 16;
-/** Hottest shards offered per hot disk and round. */
+/** The same for heat candidates: many find no disk cool enough, and they are cheap to gather. */
+const HEAT_CANDIDATE_OVERSUPPLY = 10;
+/**
+ * Hot disks relieved per round, as a share of the fleet (at least 16): a
+ * round is ~14 simulated minutes, and in steady state a few percent of the
+ * disks sit above 1.05 × the mean heat.
+ */
+const HEAT_SOURCE_SHARE = 0.05;
+const MIN_HEAT_SOURCES = 16;
+/** Hottest shards offered per hot disk and round (from its recent arrivals: hot data is new data). */
 const HEAT_CANDIDATES_PER_SOURCE = 8;
 
 /** The fixed parameters of one simulated run (strategy and scenario aside). */
@@ -74,6 +85,12 @@ export interface SimParams {
   eventAt: number;
   /** Rebalancing rate as a share of the mean ingest rate (bytes written per second, all shards). */
   rebalanceShareOfIngest: number;
+  /** Rate of heat moves, a budget of its own, as a share of the mean ingest rate. */
+  heatRebalanceShareOfIngest: number;
+  /** Relative heat above which the rebalancer relieves a disk (the planner's heatHighWater). */
+  heatHighWater: number;
+  /** Candidates per shard of a foreground write for the power-of-d strategies (2: power of two). */
+  choices: number;
   coolingSeconds: number;
   seed: number;
   workload: WorkloadOptions;
@@ -132,13 +149,28 @@ export interface RunSummary {
     fillOverMeanAtEnd: number;
     /**
      * Heat while the rack fills (from the addition to the catch-up, or the
-     * end), over the fleet mean heat at each step: the rack's mean, its
-     * hottest disk, and the hottest disk of the whole fleet, for comparison.
+     * end), over the fleet mean heat at each step, as placement sees it
+     * after the step's rebalancing round: the rack's mean, its hottest disk,
+     * and the hottest active disk of the whole fleet. The `AtRefresh`
+     * figures are the same maxima at the heat refresh, before the round's
+     * moves (the step's new writes landed, none relieved yet).
      */
     duringMove: {
       rackMeanHeatOverMeanMax: number;
       rackMaxHeatOverMeanMax: number;
       fleetMaxHeatOverMeanMax: number;
+      rackMaxHeatOverMeanMaxAtRefresh: number;
+      fleetMaxHeatOverMeanMaxAtRefresh: number;
+      /**
+       * Why disks stay hot: disk-steps above 1.1 × the mean heat (after the
+       * round), how many of those would be below it without their single
+       * hottest shard (one indivisible shard hotter than the headroom of any
+       * disk that could take it), and the hottest disk's heat without its
+       * hottest shard.
+       */
+      hotDiskSteps: number;
+      hotDiskStepsFromOneShard: number;
+      fleetMaxWithoutTopShardOverMeanMax: number;
       /** Share of disk-steps above 1.1 × the mean heat: new-rack disks, and all other active disks. */
       rackShareAboveHotLine: number;
       othersShareAboveHotLine: number;
@@ -176,6 +208,8 @@ class FleetSimulation {
   private readonly allocator: Allocator;
   private readonly planner: RebalancePlanner | undefined;
   private readonly limiter: ByteRateLimiter | undefined;
+  private readonly heatLimiter: ByteRateLimiter | undefined;
+  private readonly heatSourcesPerRound: number;
   private readonly capacity: number;
   private readonly secondsPerPart: number;
   private readonly stepSeconds: number;
@@ -235,7 +269,7 @@ class FleetSimulation {
     this.workload = new Workload(p.workload, createRng(p.seed + 1));
     this.allocator = new Allocator({
       rng: createRng(p.seed + 2),
-      choices: strategy === 'random' ? 1 : 2,
+      choices: strategy === 'random' ? 1 : p.choices,
       backgroundChoices: strategy === 'random' ? 1 : 3,
       reservationTtlMs: 0,
       score: p.score,
@@ -244,16 +278,24 @@ class FleetSimulation {
       const rate = (p.rebalanceShareOfIngest * totalBytes) / runSeconds;
       const perRound = rate * this.stepSeconds;
       this.limiter = new ByteRateLimiter(rate, perRound);
+      const heatRate = (p.heatRebalanceShareOfIngest * totalBytes) / runSeconds;
+      this.heatLimiter = new ByteRateLimiter(heatRate, heatRate * this.stepSeconds);
       this.planner = new RebalancePlanner({
         rng: createRng(p.seed + 3),
         policy: {
           heatPerMovedByte: this.heat.scorePerWrittenByte(),
+          heatHighWater: p.heatHighWater,
+          // Plan to 1.05 × the mean so that the disks stay below the 1.1 target as measured after the
+          // round, when the mean itself has moved and the copy load of the round is at its peak.
+          targetHeatCeiling: FILL_MOVE_HEAT_CEILING,
+          heatMoveTargetCeiling: HEAT_MOVE_HEAT_CEILING,
           // Spread each round's moves: at least ~100 sources and ~50 targets share it.
           maxBytesPerSource: Math.max(perRound / 100, 4 * p.meanShardBytes),
           maxBytesPerTarget: Math.max(perRound / 50, 4 * p.meanShardBytes),
         },
       });
     }
+    this.heatSourcesPerRound = Math.max(MIN_HEAT_SOURCES, Math.round(HEAT_SOURCE_SHARE * slots));
     this.view = this.buildView();
   }
 
@@ -270,7 +312,20 @@ class FleetSimulation {
     const milestones = new Map<number, number>();
     let drainedAt: number | null = null;
     let drainBytesAtStart = 0;
-    const move = { rackMean: 0, rackMax: 0, fleetMax: 0, rackHot: 0, rackSteps: 0, othersHot: 0, othersSteps: 0 };
+    const move = {
+      rackMean: 0,
+      rackMax: 0,
+      fleetMax: 0,
+      rackMaxAtRefresh: 0,
+      fleetMaxAtRefresh: 0,
+      hotDiskSteps: 0,
+      oneShardSteps: 0,
+      withoutTopShardMax: 0,
+      rackHot: 0,
+      rackSteps: 0,
+      othersHot: 0,
+      othersSteps: 0,
+    };
     const failuresPerStep = (this.baseCount * p.annualFailureRate * this.stepSeconds) / SECONDS_PER_YEAR;
 
     for (let step = 0; this.stripes < p.stripes; step++) {
@@ -285,19 +340,31 @@ class FleetSimulation {
       for (let j = 0; j < p.stepAllocations && this.stripes < p.stripes; j++) this.writePart();
 
       this.heat.decay(this.stepSeconds);
-      for (let d = 0; d < this.view.size; d++) {
-        const s = this.view.state(d) === 'failed' ? 0 : this.heat.score(d, this.used[d] as number);
-        this.scoreNow[d] = s;
-        this.view.setHeat(d, s);
+      this.refreshHeat();
+      const filling = eventDone && this.scenario === 'new-rack' && caughtUpAt === null;
+      // The peak a step's writes cause, before this round's moves relieve it.
+      if (filling) {
+        const r = this.newRackState();
+        move.rackMaxAtRefresh = Math.max(move.rackMaxAtRefresh, r.heatMaxOverMean);
+        move.fleetMaxAtRefresh = Math.max(move.fleetMaxAtRefresh, r.fleetHeatMaxOverMean);
       }
-      this.view.refreshAggregates();
+      if (this.planner !== undefined) {
+        this.rebalance();
+        // Moves change heat at once (the storage nodes publish it every second): the view and every
+        // figure below see the fleet as the next writes will.
+        this.refreshHeat();
+      }
 
       // Event progress, every step (cheap: the new rack or the draining zone only).
-      if (eventDone && this.scenario === 'new-rack' && caughtUpAt === null) {
+      if (filling) {
         const r = this.newRackState();
         move.rackMean = Math.max(move.rackMean, r.heatMeanOverMean);
         move.rackMax = Math.max(move.rackMax, r.heatMaxOverMean);
         move.fleetMax = Math.max(move.fleetMax, r.fleetHeatMaxOverMean);
+        const hot = this.hotDiskAnatomy();
+        move.hotDiskSteps += hot.above;
+        move.oneShardSteps += hot.oneShard;
+        move.withoutTopShardMax = Math.max(move.withoutTopShardMax, hot.withoutTopShardMax);
         move.rackHot += r.rackHot;
         move.rackSteps += r.rackDisks;
         move.othersHot += r.othersHot;
@@ -309,7 +376,6 @@ class FleetSimulation {
         if (this.drainingBytes() <= DRAINED_BELOW * drainBytesAtStart) drainedAt = this.now;
 
       if (step % sampleEvery === 0 || this.stripes >= p.stripes) samples.push(this.sample(drainBytesAtStart));
-      if (this.planner !== undefined) this.rebalance();
     }
 
     const half = samples.slice(Math.floor(samples.length / 2));
@@ -357,6 +423,11 @@ class FleetSimulation {
           rackMeanHeatOverMeanMax: round4(move.rackMean),
           rackMaxHeatOverMeanMax: round4(move.rackMax),
           fleetMaxHeatOverMeanMax: round4(move.fleetMax),
+          rackMaxHeatOverMeanMaxAtRefresh: round4(move.rackMaxAtRefresh),
+          fleetMaxHeatOverMeanMaxAtRefresh: round4(move.fleetMaxAtRefresh),
+          hotDiskSteps: move.hotDiskSteps,
+          hotDiskStepsFromOneShard: move.oneShardSteps,
+          fleetMaxWithoutTopShardOverMeanMax: round4(move.withoutTopShardMax),
           rackShareAboveHotLine: round4(move.rackHot / Math.max(1, move.rackSteps)),
           othersShareAboveHotLine: round4(move.othersHot / Math.max(1, move.othersSteps)),
         },
@@ -400,6 +471,16 @@ class FleetSimulation {
       if (i < this.p.dataShards) this.heat.addHot(d, iops);
     }
     this.table.add(this.tmpDisks, part.shardBytes, this.now, part.readRate);
+  }
+
+  /** Publishes every disk's heat score to the view (failed disks read 0) and refreshes its aggregates. */
+  private refreshHeat(): void {
+    for (let d = 0; d < this.view.size; d++) {
+      const s = this.view.state(d) === 'failed' ? 0 : this.heat.score(d, this.used[d] as number);
+      this.scoreNow[d] = s;
+      this.view.setHeat(d, s);
+    }
+    this.view.refreshAggregates();
   }
 
   private addBytes(d: number, bytes: number): void {
@@ -498,60 +579,84 @@ class FleetSimulation {
     }
   }
 
-  /** One rebalancing round: sources from the planner, their oldest shards as candidates, moves applied. */
+  /**
+   * One rebalancing round: sources from the planner, their oldest shards
+   * (fill, drain) or their hottest recent ones (heat) as candidates, moves
+   * applied. Heat moves have a budget of their own.
+   */
   private rebalance(): void {
     const planner = this.planner as RebalancePlanner;
     const limiter = this.limiter as ByteRateLimiter;
+    const heatLimiter = this.heatLimiter as ByteRateLimiter;
     const nowMs = this.now * 1000;
-    const budget = limiter.available(nowMs);
-    if (budget <= 0) return;
-    const sources = planner.selectSources(this.view, REBALANCE_SOURCES_PER_ROUND);
+    const budget = Math.max(0, limiter.available(nowMs));
+    const heatBudget = Math.max(0, heatLimiter.available(nowMs));
+    if (budget <= 0 && heatBudget <= 0) return;
+    const sources = planner.selectSources(
+      this.view,
+      budget > 0 ? REBALANCE_SOURCES_PER_ROUND : 0,
+      heatBudget > 0 ? this.heatSourcesPerRound : 0,
+    );
     if (sources.length === 0) return;
     const candidates: MoveCandidate<number>[] = [];
     let gathered = 0;
     const perSource = planner.policy.maxBytesPerSource;
     const scorePerIops = 1 / SATURATION_IOPS;
-    let heatSources = 0;
-    for (const source of sources) {
-      if (gathered >= CANDIDATE_OVERSUPPLY * budget) break;
-      if (source.reason === 'heat' && ++heatSources > HEAT_SOURCES_PER_ROUND) break;
-      const want = Math.min(source.bytesToShed, perSource) * 1.5;
-      // Fill and drain move the oldest (coldest) shards; heat moves the hottest data shards.
-      const picked: Array<{ part: number; index: number; heat: number }> = [];
-      let fromThis = 0;
-      this.table.forEachOn(source.diskIndex, (part, index) => {
-        const heat =
-          index < this.p.dataShards
-            ? this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now) *
-              scorePerIops
-            : 0;
-        picked.push({ part, index, heat });
-        if (source.reason === 'heat') return true;
-        fromThis += this.table.shardBytes[part] as number;
-        return fromThis < want;
+    const shardHeat = (part: number, index: number): number =>
+      index < this.p.dataShards
+        ? this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now) *
+          scorePerIops
+        : 0;
+    const offer = (source: number, part: number, index: number, heat: number): void => {
+      candidates.push({
+        ref: part * this.width + index,
+        stripeKey: part,
+        sourceIndex: source,
+        bytes: this.table.shardBytes[part] as number,
+        heat,
+        dataShards: this.p.dataShards,
+        parityShards: this.p.parityShards,
+        otherDisks: this.table.othersOf(part, index, new Int32Array(this.width)),
       });
-      if (source.reason === 'heat') picked.sort((a, b) => b.heat - a.heat).splice(HEAT_CANDIDATES_PER_SOURCE);
-      for (const { part, index, heat } of picked) {
-        const bytes = this.table.shardBytes[part] as number;
-        gathered += bytes;
-        candidates.push({
-          ref: part * this.width + index,
-          stripeKey: part,
-          sourceIndex: source.diskIndex,
-          bytes,
-          heat,
-          dataShards: this.p.dataShards,
-          parityShards: this.p.parityShards,
-          otherDisks: this.table.othersOf(part, index, new Int32Array(this.width)),
-        });
+    };
+    // Heat first: its sources are hot now (hottest first), and its candidates are few and small.
+    let heatGathered = 0;
+    for (const source of sources) {
+      if (source.reason !== 'heat') continue;
+      if (heatGathered >= HEAT_CANDIDATE_OVERSUPPLY * heatBudget) break;
+      const picked: Array<{ part: number; index: number; heat: number }> = [];
+      this.table.forEachRecentOn(source.diskIndex, (part, index) => {
+        const heat = shardHeat(part, index);
+        if (heat > 0) picked.push({ part, index, heat });
+        return true;
+      });
+      picked.sort((a, b) => b.heat - a.heat);
+      for (const c of picked.slice(0, HEAT_CANDIDATES_PER_SOURCE)) {
+        offer(source.diskIndex, c.part, c.index, c.heat);
+        heatGathered += this.table.shardBytes[c.part] as number;
       }
     }
-    const plan = planner.planMoves(this.view, sources, candidates, budget);
+    for (const source of sources) {
+      if (source.reason === 'heat') continue;
+      if (gathered >= CANDIDATE_OVERSUPPLY * budget) break;
+      const want = Math.min(source.bytesToShed, perSource) * 1.5;
+      // Fill and drain move the oldest (coldest) shards.
+      let fromThis = 0;
+      this.table.forEachOn(source.diskIndex, (part, index) => {
+        offer(source.diskIndex, part, index, shardHeat(part, index));
+        const bytes = this.table.shardBytes[part] as number;
+        fromThis += bytes;
+        gathered += bytes;
+        return fromThis < want;
+      });
+    }
+    const plan = planner.planMoves(this.view, sources, candidates, budget, heatBudget);
     for (const move of plan.moves) {
       this.relocate(Math.floor(move.ref / this.width), move.ref % this.width, move.to, true);
       this.counters.byReason[move.reason] += move.bytes;
     }
-    limiter.take(plan.bytes, nowMs);
+    limiter.take(plan.bytes - plan.heatBytes, nowMs);
+    heatLimiter.take(plan.heatBytes, nowMs);
     this.counters.moves += plan.moves.length;
     this.counters.movedBytes += plan.bytes;
   }
@@ -583,6 +688,34 @@ class FleetSimulation {
       if (failed) out.onFailedDisk++;
     }
     return out;
+  }
+
+  /** Disks above the hot line now, and how many of them are hot because of one shard (see duringMove). */
+  private hotDiskAnatomy(): { above: number; oneShard: number; withoutTopShardMax: number } {
+    const mean = this.view.meanHeat;
+    const hotLine = HOT_DISK_OVER_MEAN * mean;
+    const scorePerIops = 1 / SATURATION_IOPS;
+    let above = 0;
+    let oneShard = 0;
+    let withoutTopShardMax = 0;
+    for (let d = 0; d < this.view.size; d++) {
+      const h = this.scoreNow[d] as number;
+      if (h <= hotLine || this.view.state(d) !== 'active') continue;
+      above++;
+      let top = 0;
+      this.table.forEachRecentOn(d, (part, index) => {
+        if (index < this.p.dataShards) {
+          const s =
+            this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now) *
+            scorePerIops;
+          if (s > top) top = s;
+        }
+        return true;
+      });
+      if (h - top <= hotLine) oneShard++;
+      withoutTopShardMax = Math.max(withoutTopShardMax, overMean(h - top, mean));
+    }
+    return { above, oneShard, withoutTopShardMax };
   }
 
   private newRackState(): {

@@ -130,6 +130,16 @@ export function comparisons(runs: readonly RunResult[]): Record<string, unknown>
     out.newRackMeanHeatMeetsTarget = rack.newRack.duringMove.rackMeanHeatOverMeanMax <= NEW_RACK_HEAT_TARGET;
     out.newRackHottestDiskOverMeanMax = rack.newRack.duringMove.rackMaxHeatOverMeanMax;
     out.fleetHottestDiskOverMeanMaxSamePeriod = rack.newRack.duringMove.fleetMaxHeatOverMeanMax;
+    out.fleetHottestDiskMeetsTarget = rack.newRack.duringMove.fleetMaxHeatOverMeanMax <= NEW_RACK_HEAT_TARGET;
+    out.hotDisksAfterRound = {
+      diskSteps: rack.newRack.duringMove.hotDiskSteps,
+      fromOneShard: rack.newRack.duringMove.hotDiskStepsFromOneShard,
+      fleetMaxWithoutTopShardOverMeanMax: rack.newRack.duringMove.fleetMaxWithoutTopShardOverMeanMax,
+    };
+    out.atHeatRefreshBeforeMoves = {
+      newRackHottestDiskOverMeanMax: rack.newRack.duringMove.rackMaxHeatOverMeanMaxAtRefresh,
+      fleetHottestDiskOverMeanMax: rack.newRack.duringMove.fleetMaxHeatOverMeanMaxAtRefresh,
+    };
     out.shareAbove110PctMeanHeat = {
       newRack: rack.newRack.duringMove.rackShareAboveHotLine,
       otherDisks: rack.newRack.duringMove.othersShareAboveHotLine,

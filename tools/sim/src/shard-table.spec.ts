@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShardTable } from './shard-table.js';
+import { RECENT_PER_DISK, ShardTable } from './shard-table.js';
 
 function live(table: ShardTable, d: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -39,5 +39,26 @@ describe('ShardTable', () => {
     let seen = 0;
     table.forEachOn(1, () => ++seen < 4);
     expect(seen).toBe(4);
+  });
+
+  it('lists a disk’s recent arrivals newest first, live ones only, at most RECENT_PER_DISK', () => {
+    const table = new ShardTable(2, 3, 4);
+    for (let p = 0; p < RECENT_PER_DISK + 10; p++) table.add([0, 1], 1, p, 1);
+    const recent: Array<[number, number]> = [];
+    table.forEachRecentOn(0, (part, index) => {
+      recent.push([part, index]);
+      return true;
+    });
+    expect(recent).toHaveLength(RECENT_PER_DISK);
+    expect(recent[0]).toEqual([RECENT_PER_DISK + 9, 0]);
+    expect(recent[RECENT_PER_DISK - 1]).toEqual([10, 0]);
+    // The newest part's shard 0 moves to disk 2: gone from 0's recent list, newest on 2.
+    table.move(RECENT_PER_DISK + 9, 0, 2);
+    const after: number[] = [];
+    table.forEachRecentOn(0, (part) => after.push(part) < 3);
+    expect(after).toEqual([RECENT_PER_DISK + 8, RECENT_PER_DISK + 7, RECENT_PER_DISK + 6]);
+    const on2: Array<[number, number]> = [];
+    table.forEachRecentOn(2, (part, index) => on2.push([part, index]) > 0);
+    expect(on2).toEqual([[RECENT_PER_DISK + 9, 0]]);
   });
 });

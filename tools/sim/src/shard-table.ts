@@ -6,7 +6,18 @@
  * A shard that moves gets a new entry on its new disk; its old entry stays
  * behind, stale, and is skipped (an entry is live while the part's shard
  * still points at that disk).
+ *
+ * Each disk also keeps a ring of the last RECENT_PER_DISK shards that
+ * arrived on it: hot shards are recent ones (reads cool with age), so heat
+ * moves find them without walking a disk's whole list.
  */
+/**
+ * Shards remembered per disk as recent arrivals. About half a shard lands on
+ * a disk per step, ~50 a simulated day, so 128 cover ~2.5 cooling times
+ * (τ = 1 day): older shards have cooled below a tenth of their first heat.
+ */
+export const RECENT_PER_DISK = 128;
+
 export class ShardTable {
   /** Parts recorded. */
   count = 0;
@@ -22,6 +33,10 @@ export class ShardTable {
   private entries = 0;
   private head: Int32Array;
   private tail: Int32Array;
+  /** Per disk, RECENT_PER_DISK shard slots (part × width + index) in a ring; -1 when empty. */
+  private readonly recent: Int32Array;
+  /** Per disk, the ring position the next arrival takes. */
+  private readonly recentNext: Int32Array;
 
   constructor(
     readonly width: number,
@@ -37,6 +52,8 @@ export class ShardTable {
     this.entryNext = new Int32Array(cap * width);
     this.head = new Int32Array(diskSlots).fill(-1);
     this.tail = new Int32Array(diskSlots).fill(-1);
+    this.recent = new Int32Array(diskSlots * RECENT_PER_DISK).fill(-1);
+    this.recentNext = new Int32Array(diskSlots);
   }
 
   /** Records a part whose shard i sits on disks[i]; returns its id. */
@@ -87,7 +104,27 @@ export class ShardTable {
     }
   }
 
+  /**
+   * Calls fn(part, index) for each live shard among the last
+   * RECENT_PER_DISK arrivals on disk d, newest first, until fn returns
+   * false.
+   */
+  forEachRecentOn(d: number, fn: (part: number, index: number) => boolean): void {
+    const base = d * RECENT_PER_DISK;
+    let pos = this.recentNext[d] as number;
+    for (let n = 0; n < RECENT_PER_DISK; n++) {
+      pos = pos === 0 ? RECENT_PER_DISK - 1 : pos - 1;
+      const slot = this.recent[base + pos] as number;
+      if (slot < 0) return;
+      if (this.disks[slot] !== d) continue;
+      if (!fn(Math.floor(slot / this.width), slot % this.width)) return;
+    }
+  }
+
   private link(d: number, slot: number): void {
+    const pos = this.recentNext[d] as number;
+    this.recent[d * RECENT_PER_DISK + pos] = slot;
+    this.recentNext[d] = pos + 1 === RECENT_PER_DISK ? 0 : pos + 1;
     if (this.entries === this.entryShard.length) this.growEntries();
     const e = this.entries++;
     this.entryShard[e] = slot;

@@ -20,9 +20,15 @@ describe('parseSimArgs', () => {
       '--scenarios=new-rack,steady',
       '--seed=7',
       '--fill-weight=2',
+      '--choices=3',
+      '--heat-share=0.1',
+      '--heat-high-water=1.2',
     ]);
     expect(a).toMatchObject({ stripes: 5000, strategies: ['p2c'], scenarios: ['new-rack', 'steady'], seed: 7 });
     expect(a.score.fill).toBe(2);
+    expect(a).toMatchObject({ choices: 3, heatShare: 0.1, heatHighWater: 1.2 });
+    expect(parseSimArgs([])).toMatchObject({ choices: 2, heatShare: 0.05, heatHighWater: 1.05 });
+    expect(() => parseSimArgs(['--choices=0'])).toThrow(SimArgsError);
     expect(() => parseSimArgs(['--strategies=best'])).toThrow(SimArgsError);
     expect(() => parseSimArgs(['--stripes=-1'])).toThrow(SimArgsError);
     expect(() => parseSimArgs(['--nope=1'])).toThrow(SimArgsError);

@@ -10,6 +10,12 @@ export interface SimArgs {
   strategies: Strategy[];
   scenarios: Scenario[];
   out: string | undefined;
+  /** Foreground candidates per shard for the power-of-d strategies. */
+  choices: number;
+  /** Heat moves' budget as a share of the mean ingest rate. */
+  heatShare: number;
+  /** Relative heat above which the rebalancer relieves a disk. */
+  heatHighWater: number;
   /** Score weights of the allocator (defaults: the library's). */
   score: { heat?: number; fill?: number; fillBonusCap?: number; overfill?: number; overfillAbove?: number };
 }
@@ -18,6 +24,11 @@ export interface SimArgs {
 const FULL_STRIPES = 10_000_000;
 /** Quick run: a tenth of that, so that all nine runs finish within about a minute on two cores. */
 const QUICK_STRIPES = 1_000_000;
+
+/** Heat moves' own budget, a share of the ingest rate: hot shards are small and few, so it is rarely all spent. */
+const DEFAULT_HEAT_SHARE = 0.05;
+/** Relieve a disk above 1.05 × the mean heat: below the 1.1 ceiling, so it is cooled before it gets there. */
+const DEFAULT_HEAT_HIGH_WATER = 1.05;
 
 export class SimArgsError extends Error {}
 
@@ -37,7 +48,8 @@ function positive(name: string, value: string): number {
 
 /**
  * Parses `--quick --stripes=N --days=D --step=N --samples=N --seed=N
- * --strategies=a,b --scenarios=a,b --out=DIR --heat-weight=W --fill-weight=W
+ * --strategies=a,b --scenarios=a,b --out=DIR --choices=D --heat-share=S
+ * --heat-high-water=R --heat-weight=W --fill-weight=W
  * --fill-bonus=B --overfill-weight=W --overfill-above=R`.
  */
 export function parseSimArgs(argv: readonly string[]): SimArgs {
@@ -53,6 +65,9 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     strategies: [...STRATEGIES],
     scenarios: [...SCENARIOS],
     out: undefined,
+    choices: 2,
+    heatShare: DEFAULT_HEAT_SHARE,
+    heatHighWater: DEFAULT_HEAT_HIGH_WATER,
     score: {},
   };
   for (const arg of argv) {
@@ -81,6 +96,15 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         break;
       case 'scenarios':
         args.scenarios = list(value, SCENARIOS, 'scenario');
+        break;
+      case 'choices':
+        args.choices = Math.round(positive(name, value));
+        break;
+      case 'heat-share':
+        args.heatShare = positive(name, value);
+        break;
+      case 'heat-high-water':
+        args.heatHighWater = positive(name, value);
         break;
       case 'out':
         args.out = value;
