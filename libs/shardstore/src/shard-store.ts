@@ -59,7 +59,7 @@ import { LmdbIndexStore } from './index/lmdb-index-store.js';
 import { StagedIndex } from './index/staged-index.js';
 import { resolveConfig, type ResolvedConfig, type ShardStoreOptions } from './shard-store-options.js';
 
-/** Pooled buffers kept per buffer size (32 × 1 MiB blocks, or 32 × 4 MiB read buffers, at the default). */
+/** Pooled buffers kept per buffer size (32 × 1 MiB blocks or read buffers at the default). */
 const POOL_MAX_RETAINED = 32;
 /** Idle single-write record buffers kept per size class. */
 const RECORD_POOL_RETAIN_BYTES = 2 * 2 ** 20;
