@@ -1,4 +1,5 @@
 import { listObjectsV1Xml, listObjectsV2Xml, S3Error } from '@platter/s3';
+import { compareBytes, utf8 } from '@platter/namespace-client';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { bucketOf } from './call-resource.js';
 import { checkBucketAccess } from './bucket-access.js';
@@ -71,8 +72,11 @@ export async function listObjects(deps: ObjectStoreDeps, call: S3Call): Promise<
       }),
     };
   }
-  // v1 resumes by key: the last key or common prefix returned (sent only with a delimiter, as S3 does).
-  const last = [...res.objects.map((o) => o.key), ...res.commonPrefixes].sort().at(-1);
+  // v1 resumes by key: the last key or common prefix returned (sent only with a delimiter, as S3 does),
+  // last in S3's order, which is UTF-8 byte order (JS string order is UTF-16's and differs past U+FFFF).
+  const last = [...res.objects.map((o) => o.key), ...res.commonPrefixes]
+    .sort((a, b) => compareBytes(utf8(a), utf8(b)))
+    .at(-1);
   return {
     status: 200,
     body: listObjectsV1Xml({
