@@ -11,12 +11,12 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, waitFor, type LocalCluster } from '@platter/testkit';
+import { clusterClient, errorOf } from './s3-client.js';
 
 // Faults on the shipped shape (nine storage processes of three disks, 5+4,
 // write quorum 7), with real processes: a slow disk, a client that vanishes
@@ -70,16 +70,6 @@ async function getBytes(key: string, range?: [number, number]): Promise<Buffer> 
     new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: range ? `bytes=${range[0]}-${range[1]}` : undefined }),
   );
   return Buffer.from(await res.Body!.transformToByteArray());
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** Every stored object, whole and by ranges across stripe and part boundaries, byte-exact. */
@@ -163,11 +153,7 @@ beforeAll(async () => {
   });
   // The node starts with its faults on (and warns); the latency test switches them as it needs.
   await setSlowReads(false);
-  s3 = new S3Client({
-    endpoint: cluster.endpoint,
-    region: cluster.region,
-    credentials: cluster.credentials,
-    forcePathStyle: true,
+  s3 = clusterClient(cluster, {
     // A 503 must reach the test as it is, not after the SDK's retries.
     maxAttempts: 1,
   });

@@ -28,6 +28,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '@platter/testkit';
+import { clusterClient, errorOf } from './s3-client.js';
 
 // The S3 API as an unmodified AWS SDK v3 client sees it, against a whole
 // cluster of real processes: storage, namespace chains, placement, frontend.
@@ -37,28 +38,13 @@ let s3: S3Client;
 
 beforeAll(async () => {
   cluster = await startLocalCluster();
-  s3 = new S3Client({
-    endpoint: cluster.endpoint,
-    region: cluster.region,
-    credentials: cluster.credentials,
-    forcePathStyle: true,
-  });
+  s3 = clusterClient(cluster);
 }, 240_000);
 
 afterAll(async () => {
   s3?.destroy();
   await cluster?.stop();
 }, 120_000);
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 
@@ -165,19 +151,13 @@ describe('S3 API over the local cluster', () => {
   });
 
   it('refuses a wrong secret and an unknown key', async () => {
-    const bad = new S3Client({
-      endpoint: cluster.endpoint,
-      region: cluster.region,
+    const bad = clusterClient(cluster, {
       credentials: { accessKeyId: cluster.credentials.accessKeyId, secretAccessKey: 'not-the-secret' },
-      forcePathStyle: true,
     });
     expect(await errorOf(bad.send(new ListBucketsCommand({})))).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
     bad.destroy();
-    const unknown = new S3Client({
-      endpoint: cluster.endpoint,
-      region: cluster.region,
+    const unknown = clusterClient(cluster, {
       credentials: { accessKeyId: 'PTUNKNOWNKEY0000000', secretAccessKey: 'whatever-secret' },
-      forcePathStyle: true,
     });
     expect(await errorOf(unknown.send(new ListBucketsCommand({})))).toEqual({
       name: 'InvalidAccessKeyId',
@@ -302,7 +282,7 @@ describe('accounts, checksums, races, sizes and long listings', () => {
       { env: { ...process.env, ETCD_ENDPOINTS: etcd } },
     );
     const key = JSON.parse(stdout) as { accessKeyId: string; secretAccessKey: string };
-    return new S3Client({ endpoint: cluster.endpoint, region: cluster.region, credentials: key, forcePathStyle: true });
+    return clusterClient(cluster, { credentials: key });
   }
 
   it("refuses another account's bucket with AccessDenied", async () => {

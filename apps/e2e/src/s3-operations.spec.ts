@@ -19,7 +19,6 @@ import {
   PutObjectAclCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -27,6 +26,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '@platter/testkit';
+import { clusterClient, errorOf } from './s3-client.js';
 
 // UploadPartCopy, multipart additional checksums and the fixes the
 // ceph/s3-tests run asked for, as an unmodified AWS SDK v3 client sees them
@@ -39,12 +39,7 @@ let s3: S3Client;
 
 beforeAll(async () => {
   cluster = await startLocalCluster();
-  s3 = new S3Client({
-    endpoint: cluster.endpoint,
-    region: cluster.region,
-    credentials: cluster.credentials,
-    forcePathStyle: true,
-  });
+  s3 = clusterClient(cluster);
   await s3.send(new CreateBucketCommand({ Bucket: 'ops' }));
 }, 240_000);
 
@@ -52,16 +47,6 @@ afterAll(async () => {
   s3?.destroy();
   await cluster?.stop();
 }, 120_000);
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();

@@ -21,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startLocalCluster, type LocalCluster } from '@platter/testkit';
+import { clusterClient } from './s3-client.js';
 
 // Issue acceptance at scale for the S3 frontend: a 1 GiB object in one PUT,
 // a 100-part upload with paged ListParts, and 5,000
@@ -64,11 +65,7 @@ beforeAll(async () => {
   const { blockSizeBytes } = topology.cluster;
   geometry = { k, blockSizeBytes, stripeBytes: k * blockSizeBytes };
   agent = new Agent({ keepAlive: true, maxSockets: PUT_CONCURRENCY });
-  s3 = new S3Client({
-    endpoint: cluster.endpoint,
-    region: cluster.region,
-    credentials: cluster.credentials,
-    forcePathStyle: true,
+  s3 = clusterClient(cluster, {
     requestHandler: { httpAgent: agent, requestTimeout: 300_000 },
   });
 }, 240_000);
