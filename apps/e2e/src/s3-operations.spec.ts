@@ -179,17 +179,19 @@ describe('multipart additional checksums', () => {
         )
       ).name,
     ).toBe('InvalidPart');
-    const done = await s3.send(
-      new CompleteMultipartUploadCommand({
-        ...part,
-        MultipartUpload: {
-          Parts: [
-            { PartNumber: 1, ETag: r1.ETag!, ChecksumSHA256: r1.ChecksumSHA256! },
-            { PartNumber: 2, ETag: r2.ETag!, ChecksumSHA256: r2.ChecksumSHA256! },
-          ],
-        },
-      }),
-    );
+    const completeBoth = () =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          ...part,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: r1.ETag!, ChecksumSHA256: r1.ChecksumSHA256! },
+              { PartNumber: 2, ETag: r2.ETag!, ChecksumSHA256: r2.ChecksumSHA256! },
+            ],
+          },
+        }),
+      );
+    const done = await completeBoth();
     const expected = `${sha256(Buffer.concat([sha256(a), sha256(b)])).toString('base64')}-2`;
     expect(done.ChecksumSHA256).toBe(expected);
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'sum/sha', ChecksumMode: 'ENABLED' }));
@@ -206,17 +208,7 @@ describe('multipart additional checksums', () => {
     expect(second.ChecksumType).toBe('COMPOSITE');
     expect(Buffer.from(await second.Body!.transformToByteArray()).equals(b)).toBe(true);
     // A retried Complete after a successful one answers the same again.
-    const again = await s3.send(
-      new CompleteMultipartUploadCommand({
-        ...part,
-        MultipartUpload: {
-          Parts: [
-            { PartNumber: 1, ETag: r1.ETag!, ChecksumSHA256: r1.ChecksumSHA256! },
-            { PartNumber: 2, ETag: r2.ETag!, ChecksumSHA256: r2.ChecksumSHA256! },
-          ],
-        },
-      }),
-    );
+    const again = await completeBoth();
     expect([again.ETag, again.ChecksumSHA256]).toEqual([done.ETag, done.ChecksumSHA256]);
     const attributes = await s3.send(
       new GetObjectAttributesCommand({

@@ -12,6 +12,7 @@ import {
   DiskSet,
   HeatLoop,
   HeatSampler,
+  listenForFaultToggle,
   registerStorageMetrics,
   storageConfigSchema,
 } from '@platter/storage';
@@ -44,19 +45,7 @@ await runApp({ role: 'storage', schema: storageConfigSchema }, async (config) =>
       'INJECTED DISK FAULTS ARE ON (diskFaults): for tests only; SIGUSR2 switches them off and on',
     );
   }
-  // Installed even without faults: SIGUSR2's default action would kill the process.
-  const toggleFaults = (): void => {
-    if (!faults.configured) {
-      log.warn('SIGUSR2 ignored: no injected disk faults are configured');
-      return;
-    }
-    faults.setActive(!faults.active);
-    log.warn({ active: faults.active }, `injected disk faults switched ${faults.active ? 'on' : 'off'}`);
-  };
-  process.on('SIGUSR2', toggleFaults);
-  host.shutdown.onShutdown('stop fault toggle', () => {
-    process.off('SIGUSR2', toggleFaults);
-  });
+  host.shutdown.onShutdown('stop fault toggle', listenForFaultToggle(faults, log));
 
   const disks = await DiskSet.open(config.disks, {
     clusterId: cluster.clusterId,

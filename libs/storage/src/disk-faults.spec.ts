@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@platter/service-host';
 import { storageConfigSchema } from './config.js';
-import { DiskFaults } from './disk-faults.js';
+import { createLogger } from '@platter/telemetry';
+import { DiskFaults, FAULT_TOGGLE_SIGNAL, listenForFaultToggle } from './disk-faults.js';
 
 const base = {
   PLATTER_ID: 'storage-1',
@@ -138,5 +139,30 @@ describe('DiskFaults', () => {
     expect(first).toMatch(/1/);
     expect(first).toMatch(/0/);
     expect(pattern(a, 'd2')).not.toBe(pattern(new DiskFaults(rules, ['d1', 'd2'], 9), 'd1'));
+  });
+});
+
+describe('listenForFaultToggle', () => {
+  const log = createLogger({ service: 'storage-test', level: 'silent' });
+
+  it('switches the rules off and on at each signal, and stops when told', () => {
+    const f = new DiskFaults({ d1: [{ ops: ['read'], delayMs: 5 }] }, ['d1']);
+    const before = process.listenerCount(FAULT_TOGGLE_SIGNAL);
+    const stop = listenForFaultToggle(f, log);
+    expect(process.listenerCount(FAULT_TOGGLE_SIGNAL)).toBe(before + 1);
+    process.emit(FAULT_TOGGLE_SIGNAL);
+    expect([f.active, f.ruleCount('d1')]).toEqual([false, 0]);
+    process.emit(FAULT_TOGGLE_SIGNAL);
+    expect([f.active, f.ruleCount('d1')]).toEqual([true, 1]);
+    stop();
+    expect(process.listenerCount(FAULT_TOGGLE_SIGNAL)).toBe(before);
+  });
+
+  it('keeps a node without faults alive and unchanged', () => {
+    const f = new DiskFaults({}, ['d1']);
+    const stop = listenForFaultToggle(f, log);
+    process.emit(FAULT_TOGGLE_SIGNAL);
+    expect([f.configured, f.active]).toEqual([false, false]);
+    stop();
   });
 });

@@ -1,3 +1,4 @@
+import type { Logger } from '@platter/telemetry';
 import { z } from 'zod';
 import { FaultInjector, type FaultRule, type IoOpKind } from '@platter/shardstore';
 
@@ -63,7 +64,7 @@ export type DiskFaultsConfig = z.infer<typeof DiskFaultsSchema>;
 
 /**
  * The fault injectors of a node's disks. Rules can be switched off and on
- * while the process runs (the app does it on SIGUSR2), so a test can compare
+ * while the process runs (listenForFaultToggle), so a test can compare
  * the same cluster with and without a straggler; switching on again starts
  * each rule's `times` count afresh.
  */
@@ -120,4 +121,27 @@ export class DiskFaults {
       if (on) for (const r of rules) injector.add(r);
     }
   }
+}
+
+/** The signal that switches a node's injected faults off and on (tests compare with and without a straggler). */
+export const FAULT_TOGGLE_SIGNAL = 'SIGUSR2';
+
+/**
+ * Switches `faults` on FAULT_TOGGLE_SIGNAL; returns the function that stops
+ * listening. Installed even on a node without faults, because the signal's
+ * default action would kill the process.
+ */
+export function listenForFaultToggle(faults: DiskFaults, log: Logger): () => void {
+  const toggle = (): void => {
+    if (!faults.configured) {
+      log.warn(`${FAULT_TOGGLE_SIGNAL} ignored: no injected disk faults are configured`);
+      return;
+    }
+    faults.setActive(!faults.active);
+    log.warn({ active: faults.active }, `injected disk faults switched ${faults.active ? 'on' : 'off'}`);
+  };
+  process.on(FAULT_TOGGLE_SIGNAL, toggle);
+  return () => {
+    process.off(FAULT_TOGGLE_SIGNAL, toggle);
+  };
 }

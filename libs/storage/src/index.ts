@@ -5,8 +5,10 @@ export {
   ALL_DISKS,
   DiskFaults,
   DiskFaultsSchema,
+  FAULT_TOGGLE_SIGNAL,
   FaultRuleSchema,
   IO_OP_KINDS,
+  listenForFaultToggle,
   MAX_FAULT_DELAY_MS,
   type DiskFaultsConfig,
 } from './disk-faults.js';
