@@ -68,7 +68,7 @@ export class HeatSampler {
     const rate = (a: number, b: number | undefined): number =>
       seconds > 0 && b !== undefined ? Math.max(0, a - b) / seconds : 0;
     const latencyCount = now.latencyCount - (before?.latencyCount ?? 0);
-    const space = await diskSpace(disk);
+    const space = await diskSpace(disk, stats);
     return create(commonV1.DiskHeatSchema, {
       diskId: disk.id,
       sampledAt: timestampFromMs(this.clock.wallMs()),

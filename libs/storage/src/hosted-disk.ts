@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Code, RpcError } from '@platter/rpc';
 import { commonV1 } from '@platter/proto';
 import { CorruptionError, DiskFailedError, type ShardStore } from '@platter/shardstore';
+import { FilesystemUsageCache } from './disk-usage.js';
 import { storageError } from './error-detail.js';
 import { toStorageRpcError } from './status-mapping.js';
 import type { StorageOp } from './storage-op.js';
@@ -20,6 +21,8 @@ export class HostedDisk extends EventEmitter {
   private corruptionCount = 0;
   private received = 0;
   private sent = 0;
+  /** The filesystem's size and use, statfs shared by every caller for a second. */
+  readonly filesystemUsage: FilesystemUsageCache;
 
   constructor(
     readonly id: string,
@@ -29,6 +32,7 @@ export class HostedDisk extends EventEmitter {
     readonly openError?: Error,
   ) {
     super();
+    this.filesystemUsage = new FilesystemUsageCache(path);
     if (store === undefined) this.failedReason = `open failed: ${openError?.message ?? 'unknown error'}`;
   }
 

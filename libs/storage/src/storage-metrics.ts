@@ -41,11 +41,10 @@ export function registerStorageMetrics(registry: Registry, sources: StorageMetri
       cached = {
         at: now,
         snapshot: Promise.all(
-          sources.disks.all().map(async (disk) => ({
-            disk,
-            stats: disk.store === undefined ? undefined : await disk.store.stats().catch(() => undefined),
-            space: await diskSpace(disk),
-          })),
+          sources.disks.all().map(async (disk) => {
+            const stats = disk.store === undefined ? undefined : await disk.store.stats().catch(() => undefined);
+            return { disk, stats, space: await diskSpace(disk, stats) };
+          }),
         ),
       };
     }

@@ -48,6 +48,8 @@ export interface LocalClusterOptions {
   restartCrashed?: boolean;
   /** Extra environment for chosen processes by id, e.g. `PLATTER_DISK_FAULTS` for one storage node. */
   processEnv?: Record<string, Record<string, string>>;
+  /** Extra environment for every service process, over the shipped topology's `serviceEnv`. */
+  serviceEnv?: Record<string, string>;
 }
 
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -71,6 +73,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   topology.repair = { replicas: 0 };
   topology.restartCrashed = options.restartCrashed ?? true;
   topology.processEnv = options.processEnv ?? {};
+  topology.serviceEnv = { ...(topology.serviceEnv as Record<string, string> | undefined), ...options.serviceEnv };
   const topologyFile = path.join(dir, 'cluster.yaml');
   fs.writeFileSync(topologyFile, stringify(topology));
   const env = { ...process.env, PLATTER_TOPOLOGY: topologyFile };

@@ -7,9 +7,13 @@
 // Targets (2 cores): 64 MiB PUT ≥ 25% of raw / 1.8, 64 MiB GET ≥ 250 MB/s,
 // 4 KiB PUT ≥ 1,000 ops/s, GET ≥ 3,000 ops/s.
 // Args: --seconds <per phase, default 8>
+//       --cpuProfDir <dir>: every service process writes a V8 CPU profile
+//       there when the cluster stops (profile/cpu-profile-preload.ts), and
+//       `phasesMonotonicUs` gives each phase's window on the profiles' clock.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startLocalCluster } from '@platter/testkit';
 import { S3HttpClient } from '../s3/s3-http-client.js';
 
@@ -87,10 +91,25 @@ async function rawWriteMBps(dir: string): Promise<number> {
   return RAW_BYTES / 1e6 / s;
 }
 
+const PROFILE_PRELOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), '../profile/cpu-profile-preload.js');
+// Monotonic µs, the clock of V8's CPU profiles, so that a profile can be cut per phase.
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const i = args.indexOf('--seconds');
-  const seconds = i >= 0 ? Number(args[i + 1]) : 8;
-  const cluster = await startLocalCluster({ hostsPerZone: 3 });
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const seconds = Number(arg('seconds') ?? 8);
+  const cpuProfDir = arg('cpuProfDir');
+  if (cpuProfDir) await fs.mkdir(cpuProfDir, { recursive: true });
+  const cluster = await startLocalCluster({
+    hostsPerZone: 3,
+    serviceEnv: cpuProfDir
+      ? { NODE_OPTIONS: `--import=${PROFILE_PRELOAD}`, PLATTER_CPU_PROF_DIR: path.resolve(cpuProfDir) }
+      : {},
+  });
+  const phases: Record<string, [number, number]> = {};
   try {
     const rawMBps = await rawWriteMBps(cluster.dataDir);
     const target = { endpoint: cluster.endpoint, credentials: { ...cluster.credentials, region: cluster.region } };
@@ -102,15 +121,19 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       if (created.status !== 200) throw new Error(`CreateBucket ${bucket}: HTTP ${created.status}`);
       const body = randomBytes(c.size);
       let written = 0;
+      const putStart = monotonicUs();
       const put = await phase(c.concurrency, seconds, c.size, async (n) => {
         const r = await client.request('PUT', `/${bucket}/obj-${n}`, body);
         if (r.status === 200) written = Math.max(written, n + 1);
         return r.status === 200;
       });
+      const getStart = monotonicUs();
+      phases[`${c.name} PUT`] = [putStart, getStart];
       const get = await phase(c.concurrency, seconds, c.size, async (n) => {
         const r = await client.request('GET', `/${bucket}/obj-${n % Math.max(1, written)}`);
         return r.status === 200 && r.bytes === c.size;
       });
+      phases[`${c.name} GET`] = [getStart, monotonicUs()];
       client.close();
       results[c.name] = { concurrency: c.concurrency, put, get };
     }
@@ -132,6 +155,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         put4KiBOps: { target: 1000, measured: small.put.opsPerSecond, met: small.put.opsPerSecond >= 1000 },
         get4KiBOps: { target: 3000, measured: small.get.opsPerSecond, met: small.get.opsPerSecond >= 3000 },
       },
+      ...(cpuProfDir ? { cpuProfDir: path.resolve(cpuProfDir), phasesMonotonicUs: phases } : {}),
     };
   } finally {
     await cluster.stop();
