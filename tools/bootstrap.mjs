@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The entry point behind `npm start`, `npm test`, `npm run stop` and `npm run bench`.
+// The entry point behind `npm start`, `npm test`, `npm run stop`, `npm run bench` and `npm run compat`.
 // It may run before `npm install`, so it uses nothing but Node's standard library:
 // it installs what is missing (npm packages; etcd, Redis and ISA-L from Debian when
 // run as root), builds, then hands over to the real command.
@@ -17,11 +17,18 @@ const SERVERS = [
   // ISA-L, the erasure codec's and CRC32C's fast path (libs/isal/native); a header, not a binary.
   { file: '/usr/include/isa-l/erasure_code.h', pkg: 'libisal-dev' },
 ];
+// The S3 clients `npm run compat` drives (tools/compat); only that command installs them.
+const CLIENTS = [
+  { binary: 'aws', pkg: 'awscli' },
+  { binary: 'rclone', pkg: 'rclone' },
+  { binary: 's3cmd', pkg: 's3cmd' },
+];
 const COMMANDS = {
   start: { servers: true, run: ['tools/launcher/dist/main.js', 'start'] },
   stop: { servers: false, run: ['tools/launcher/dist/main.js', 'stop'] },
   test: { servers: true, run: ['tools/test/run.mjs'] },
   bench: { servers: true, run: ['tools/bench/dist/main.js'] },
+  compat: { servers: true, clients: true, run: ['tools/compat/dist/main.js'] },
 };
 
 const [command, ...args] = process.argv.slice(2);
@@ -30,7 +37,8 @@ if (!spec) fail(`usage: node tools/bootstrap.mjs <${Object.keys(COMMANDS).join('
 
 checkNode();
 ensureNpmPackages();
-if (spec.servers) ensureServers();
+if (spec.servers) ensureDebianPackages(SERVERS, 'Platter needs');
+if (spec.clients) ensureDebianPackages(CLIENTS, 'The compatibility run needs');
 // Exits 0 and says why when it cannot build: the codec then runs on its slow fallback.
 step('build the ISA-L addon', () => run(process.execPath, ['libs/isal/scripts/build-native.mjs']));
 step('build', () => run('npx', ['tsc', '-b']));
@@ -79,21 +87,19 @@ function manifestHash() {
   return hash.digest('hex');
 }
 
-function ensureServers() {
-  const missing = SERVERS.filter((s) => !present(s));
+function ensureDebianPackages(wanted, who) {
+  const missing = wanted.filter((s) => !present(s));
   if (missing.length === 0) return;
   const pkgs = missing.map((s) => s.pkg);
   if (process.getuid?.() !== 0) {
-    fail(
-      `Platter needs ${pkgs.join(' and ')} from Debian. Install them with:\n  sudo apt-get install -y ${pkgs.join(' ')}`,
-    );
+    fail(`${who} ${pkgs.join(' and ')} from Debian. Install them with:\n  sudo apt-get install -y ${pkgs.join(' ')}`);
   }
   step(`apt-get install ${pkgs.join(' ')}`, () => {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     run('apt-get', ['update', '-qq'], env);
     run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], env);
   });
-  const still = SERVERS.filter((s) => !present(s));
+  const still = wanted.filter((s) => !present(s));
   if (still.length > 0) fail(`still missing after apt-get: ${still.map((s) => s.binary ?? s.file).join(', ')}`);
 }
 
