@@ -34,11 +34,13 @@ function route(epoch: number): namespaceV1.PartitionRoute {
 async function cluster(
   ids: string[],
   journal: { journalRetainEntries?: number; journalTrimIntervalMs?: number; writeIdRetentionMs?: number } = {},
-): Promise<{ peers: LocalPeers; r: Map<string, ChainReplica> }> {
+): Promise<{ peers: LocalPeers; r: Map<string, ChainReplica>; dirs: Map<string, string> }> {
   const peers = new LocalPeers();
   const r = new Map<string, ChainReplica>();
+  const dirs = new Map<string, string>();
   for (const id of ids) {
     const tmp = await makeTempDir(`chain-${id}`);
+    dirs.set(id, tmp.dir);
     const replica = await ChainReplica.open({
       partition: 0,
       memberId: id,
@@ -55,7 +57,43 @@ async function cluster(
     peers.register(id, { replica: (p) => (p === 0 ? replica : undefined), all: () => [replica] });
     r.set(id, replica);
   }
-  return { peers, r };
+  return { peers, r, dirs };
+}
+
+/** A stopped member started again on its old directory (registered under the same id). */
+async function restart(
+  peers: LocalPeers,
+  id: string,
+  dir: string,
+  journal: { journalRetainEntries?: number; journalTrimIntervalMs?: number },
+): Promise<ChainReplica> {
+  const replica = await ChainReplica.open({
+    partition: 0,
+    memberId: id,
+    dir,
+    peers,
+    mapSizeBytes: 2 ** 28,
+    logger,
+    ...journal,
+  });
+  // Pushed last, so it closes before the directory is removed.
+  teardown.push(() => replica.close());
+  peers.register(id, { replica: (p) => (p === 0 ? replica : undefined), all: () => [replica] });
+  peers.down.delete(id);
+  return replica;
+}
+
+/** Fails instead of hanging when the chain never gets there. */
+async function within<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function get(r: Map<string, ChainReplica>, id: string): ChainReplica {
@@ -238,5 +276,150 @@ describe('a chain of replicas in one process', () => {
     await until('quiet', () => b.durable === a.durable && a.committed === a.durable);
     expect(b.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
     expect(b.stateMachine.store.tableStats('write_ids').entryCount).toBe(0);
+  });
+
+  describe("a replica behind its predecessor's journal floor", () => {
+    // Tiny retention and a fast trim: the survivors' journals move past the stopped replica within a few writes.
+    const journal = { journalRetainEntries: 2, journalTrimIntervalMs: 20 };
+    // How long re-seeding may take here (a few retry pauses of ≤ 1 s plus a small snapshot).
+    const RESEED_BOUND_MS = 8_000;
+
+    async function writeMany(head: ChainReplica, epoch: number, prefix: string, n: number): Promise<void> {
+      for (let i = 0; i < n; i++) {
+        await committedWrite(head, putObjectOp({ bucket: 'bkt', key: `${prefix}${i}`, body: prefix }), epoch);
+      }
+    }
+
+    it('is re-seeded by a state transfer when it comes back in its old place, and the chain acknowledges again', async () => {
+      const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
+      for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
+      const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
+      await committedWrite(a, createBucketOp('bkt'), 1);
+      await writeMany(a, 1, 'before', 5);
+      await until('c holds the first writes', () => a.committed === a.durable && c.durable === a.durable);
+      const stoppedAt = c.durable;
+      // c stops; the chain goes on without it and both survivors trim past where c stands.
+      peers.down.add('c');
+      await c.close();
+      for (const x of [a, b]) x.configure(record(2, ['a', 'b']));
+      await writeMany(a, 2, 'while', 20);
+      await until(
+        'journals trimmed past the stopped replica',
+        () => a.stateMachine.store.journalFloor() > stoppedAt && b.stateMachine.store.journalFloor() > stoppedAt,
+      );
+      // It comes back with its old copy straight into its old place (a restart the manager never saw).
+      const back = await restart(peers, 'c', dirs.get('c') ?? '', journal);
+      expect(back.durable).toBe(stoppedAt);
+      const started = Date.now();
+      for (const x of [a, b, back]) x.configure(record(3, ['a', 'b', 'c']));
+      const after = await within(
+        'a write acknowledged through the returning tail',
+        RESEED_BOUND_MS,
+        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 3),
+      );
+      expect(back.durable).toBeGreaterThanOrEqual(after.sequence);
+      await until('quiet', () => a.committed === a.durable && back.durable === a.durable, RESEED_BOUND_MS);
+      expect(Date.now() - started).toBeLessThan(RESEED_BOUND_MS);
+      expect(back.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      expect(b.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      // It is the tail again and serves what was written while it was away.
+      await until('read barrier passed', () => !(back.reader(route(3)) instanceof NamespaceError));
+      expect(readKey(back, 3, 'while19')).toBeDefined();
+      expect(readKey(back, 3, 'after')).toBeDefined();
+    });
+
+    it('is re-seeded when a joiner is appended after its predecessor trimmed past its snapshot', async () => {
+      const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
+      for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
+      const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
+      await committedWrite(a, createBucketOp('bkt'), 1);
+      await writeMany(a, 1, 'before', 5);
+      peers.down.add('c');
+      await c.close();
+      for (const x of [a, b]) x.configure(record(2, ['a', 'b']));
+      await writeMany(a, 2, 'while', 10);
+      // c comes back and is added as a joiner: it copies the tail b.
+      const back = await restart(peers, 'c', dirs.get('c') ?? '', journal);
+      for (const x of [a, b, back]) x.configure(record(3, ['a', 'b'], ['c']));
+      await until('transfer done', () => back.status().role === ROLE.NOT_MEMBER);
+      const snapshotAt = back.durable;
+      // Meanwhile the chain keeps writing and the tail trims past the snapshot's sequence.
+      await writeMany(a, 3, 'during', 20);
+      await until('tail trimmed past the snapshot', () => b.stateMachine.store.journalFloor() > snapshotAt);
+      const started = Date.now();
+      for (const x of [a, b, back]) x.configure(record(4, ['a', 'b', 'c']));
+      const after = await within(
+        'a write acknowledged through the appended tail',
+        RESEED_BOUND_MS,
+        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 4),
+      );
+      expect(back.durable).toBeGreaterThanOrEqual(after.sequence);
+      await until('quiet', () => a.committed === a.durable && back.durable === a.durable, RESEED_BOUND_MS);
+      expect(Date.now() - started).toBeLessThan(RESEED_BOUND_MS);
+      expect(back.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      await until('read barrier passed', () => !(back.reader(route(4)) instanceof NamespaceError));
+      expect(readKey(back, 4, 'during19')).toBeDefined();
+    });
+
+    it('re-seeds a middle from its predecessor together with the journal its successor still needs', async () => {
+      const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
+      for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
+      const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
+      await committedWrite(a, createBucketOp('bkt'), 1);
+      await writeMany(a, 1, 'before', 5);
+      await until('all hold the first writes', () => a.committed === a.durable && c.durable === a.durable);
+      // b stops; the chain runs as a → c and both trim past where b stands.
+      const stoppedAt = b.durable;
+      peers.down.add('b');
+      await b.close();
+      for (const x of [a, c]) x.configure(record(2, ['a', 'c']));
+      await writeMany(a, 2, 'while', 20);
+      await until('journals trimmed past b', () => a.stateMachine.store.journalFloor() > stoppedAt);
+      const back = await restart(peers, 'b', dirs.get('b') ?? '', journal);
+      for (const x of [a, back, c]) x.configure(record(3, ['a', 'b', 'c']));
+      const after = await within(
+        'a write acknowledged through the returning middle',
+        RESEED_BOUND_MS,
+        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 3),
+      );
+      expect(c.durable).toBeGreaterThanOrEqual(after.sequence);
+      await until('quiet', () => a.committed === a.durable && c.durable === a.durable, RESEED_BOUND_MS);
+      expect(back.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      expect(c.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      // c stood above a's floor: the journal that came with b's copy caught it up, no second transfer.
+      expect(back.stateMachine.store.journalFloor()).toBeLessThanOrEqual(stoppedAt + 25n);
+    });
+
+    it("re-seeds a middle and then its successor in turn when both come back below the head's floor", async () => {
+      const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
+      for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
+      const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
+      await committedWrite(a, createBucketOp('bkt'), 1);
+      await writeMany(a, 1, 'before', 5);
+      await until('all hold the first writes', () => a.committed === a.durable && c.durable === a.durable);
+      const stoppedAt = c.durable;
+      peers.down.add('b');
+      peers.down.add('c');
+      await Promise.all([b.close(), c.close()]);
+      a.configure(record(2, ['a']));
+      await writeMany(a, 2, 'alone', 20);
+      await until('the head trimmed past both', () => a.stateMachine.store.journalFloor() > stoppedAt);
+      const b2 = await restart(peers, 'b', dirs.get('b') ?? '', journal);
+      const c2 = await restart(peers, 'c', dirs.get('c') ?? '', journal);
+      const started = Date.now();
+      for (const x of [a, b2, c2]) x.configure(record(3, ['a', 'b', 'c']));
+      const after = await within(
+        'a write acknowledged once both are re-seeded',
+        RESEED_BOUND_MS,
+        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 3),
+      );
+      expect(c2.durable).toBeGreaterThanOrEqual(after.sequence);
+      await until('quiet', () => a.committed === a.durable && c2.durable === a.durable, RESEED_BOUND_MS);
+      expect(Date.now() - started).toBeLessThan(RESEED_BOUND_MS);
+      expect(b2.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      expect(c2.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      await until('read barrier passed', () => !(c2.reader(route(3)) instanceof NamespaceError));
+      expect(readKey(c2, 3, 'alone19')).toBeDefined();
+    });
   });
 });

@@ -74,8 +74,16 @@ export class ChainReplica {
   private readonly waiters = new CommitWaiters();
   private readonly successor: SuccessorLink;
   private readonly ack: AckLink;
-  /** Set while a joiner wipes and restores; the store must not be touched. */
+  /** Set while a joiner (or a member re-seeding) wipes and restores; the store must not be touched. */
   private transfer: Promise<void> | undefined;
+  /**
+   * A member of the chain that stands below its predecessor's journal floor:
+   * it copies a neighbour's state in place (see transferSource) instead of
+   * waiting for entries nobody has any more.
+   */
+  private reseeding = false;
+  /** What our last successful Forward answer told the predecessor: a gap after it is deliberate. */
+  private lastReport: { epoch: bigint; sender: string; durable: bigint } | undefined;
   private restoredAtEpoch: bigint | undefined;
   /** The tail of the newest record seen while joining: where a retried transfer copies from. */
   private latestTail: string | undefined;
@@ -106,8 +114,13 @@ export class ChainReplica {
       partition: opts.partition,
       memberId: opts.memberId,
       peers: opts.peers,
-      durable: () => this.store.applied().sequence,
-      readJournal: (from, max) => this.store.readJournal(from, max),
+      // While our own store is being replaced there is nothing to forward.
+      durable: () => this.durable,
+      readJournal: (from, max) => {
+        if (this.transfer !== undefined) throw new NamespaceError('NOT_SERVING', 'state transfer in progress');
+        return this.store.readJournal(from, max);
+      },
+      journalFloor: () => (this.transfer !== undefined ? 0n : this.store.journalFloor()),
       onCommitted: (sequence) => this.advanceCommitted(sequence),
       onHop: (s, n) => opts.onHop?.(s, n),
       logger: this.log.child({ component: 'successor-link' }),
@@ -278,6 +291,8 @@ export class ChainReplica {
     const refused = this.refuseReplicaMessage(request.chainEpoch, request.senderReplicaId, this.pos.predecessor);
     if (refused) return refused;
     if (request.entries.length > 0) {
+      const gap = this.deliberateGap(request);
+      if (gap !== undefined) return gap;
       const result = await this.sm.apply(request.entries);
       if (result.applied > 0) {
         if (isTail(this.pos.role)) this.advanceCommitted(result.durableSequence);
@@ -293,11 +308,40 @@ export class ChainReplica {
     const committed = this.waiters.committed;
     // Synchronously, before the AckLink's loop runs: the response carries the mark.
     this.ack.reportedInResponse(request.chainEpoch, committed);
+    const durable = this.store.applied().sequence;
+    this.lastReport = { epoch: request.chainEpoch, sender: request.senderReplicaId, durable };
     return {
       $typeName: 'platter.namespace.v1.ForwardResponse',
-      durableSequence: this.store.applied().sequence,
+      durableSequence: durable,
       committedSequence: committed,
     };
+  }
+
+  /**
+   * The predecessor's link always sends from the durable sequence we last
+   * told it, so entries starting past it — while we still hold exactly what
+   * we told it, in the same epoch — mean it no longer has the entries in
+   * between (its journal floor passed us). Catching up from the journal is
+   * then impossible: re-seed from a neighbour. Any other gap (our store went
+   * back, e.g. restored from an old disk) is a plain SEQUENCE_GAP and the
+   * predecessor probes again.
+   */
+  private deliberateGap(request: namespaceV1.ForwardRequest): NamespaceError | undefined {
+    const first = request.entries[0]?.sequence;
+    const held = this.store.applied().sequence;
+    const told = this.lastReport;
+    if (first === undefined || first <= held + 1n) return undefined;
+    if (told === undefined || told.epoch !== request.chainEpoch || told.sender !== request.senderReplicaId)
+      return undefined;
+    if (told.durable !== held) return undefined;
+    this.log.warn(
+      { predecessor: request.senderReplicaId, durable: held, predecessorFirst: first },
+      "behind the predecessor's journal floor: re-seeding by a state transfer",
+    );
+    this.startReseed();
+    return new NamespaceError('NOT_SERVING', `re-seeding: entries ${held + 1n}..${first - 1n} are gone upstream`, {
+      resource: this.resource(),
+    });
   }
 
   /** Ack from the successor: entries up to the mark are durable at the tail. */
@@ -308,15 +352,29 @@ export class ChainReplica {
     return undefined;
   }
 
-  /** StreamSnapshot for a joiner: a consistent copy of this replica (only the tail sends one). */
+  /**
+   * StreamSnapshot: a consistent copy of this replica, for a joiner (from the
+   * tail) or for a neighbour in this epoch that re-seeds in place (see
+   * transferSource).
+   */
   snapshot(request: namespaceV1.StreamSnapshotRequest): Iterable<namespaceV1.StreamSnapshotResponse> | NamespaceError {
     if (this.fenced || this.closed) return new NamespaceError('NOT_SERVING', 'not serving');
     const stale = checkChainEpoch(this.pos.epoch, request.chainEpoch);
     if (stale) return stale;
-    if (!isTail(this.pos.role) || this.transfer !== undefined) {
-      return new NamespaceError('WRONG_ROLE', 'snapshots come from the tail', { resource: this.resource() });
+    const neighbour =
+      inChain(this.pos.role) &&
+      request.requesterReplicaId !== '' &&
+      (request.requesterReplicaId === this.pos.predecessor || request.requesterReplicaId === this.pos.successor);
+    if (!(isTail(this.pos.role) || neighbour) || this.transfer !== undefined) {
+      return new NamespaceError('WRONG_ROLE', 'snapshots come from the tail or a neighbour', {
+        resource: this.resource(),
+      });
     }
-    return this.store.snapshot(request.maxBatchBytes === 0 ? undefined : request.maxBatchBytes);
+    // A neighbour re-seeding in place takes our journal too: its own successor may stand below
+    // our snapshot and is caught up (or told to re-seed) from it.
+    return this.store.snapshot(request.maxBatchBytes === 0 ? undefined : request.maxBatchBytes, {
+      journal: neighbour,
+    });
   }
 
   status(): namespaceV1.ReplicaStatus {
@@ -446,19 +504,55 @@ export class ChainReplica {
   // ---------------------------------------------------------------- joining
 
   private startTransfer(record: ChainRecord): void {
+    this.latestTail = record.replicas[record.replicas.length - 1];
+    this.runTransfer();
+  }
+
+  /** A member below its predecessor's floor: the same transfer, from a neighbour, in place. */
+  private startReseed(): void {
+    this.reseeding = true;
+    this.runTransfer();
+  }
+
+  private runTransfer(): void {
     if (this.transfer !== undefined) return;
-    const source = record.replicas[record.replicas.length - 1];
-    this.transfer = this.transferLoop(source).finally(() => {
+    this.transfer = this.transferLoop().finally(() => {
       this.transfer = undefined;
-      if (!this.closed) this.sm.setChainEpoch(this.pos.epoch);
+      this.reseeding = false;
+      if (this.closed) return;
+      this.sm.setChainEpoch(this.pos.epoch);
+      if (!inChain(this.pos.role)) return;
+      // Re-seeded in place: take up our position with the copied state.
+      if (isTail(this.pos.role)) this.advanceCommitted(this.store.applied().sequence);
+      this.successor.kick();
+      this.ack.kick();
     });
   }
 
-  private async transferLoop(initialSource: string | undefined): Promise<void> {
-    let source = initialSource;
-    for (let attempt = 0; !this.closed && this.pos.role === ROLE.JOINING; attempt++) {
+  /**
+   * Where the next attempt copies from, or undefined to stop. A joiner copies
+   * the tail and is appended after it. A member re-seeding in place copies
+   * its predecessor, which holds every entry it should hold and has the ones
+   * after its snapshot in its journal (our failing Forwards stop it from
+   * trimming meanwhile); without one (it became the head) its successor,
+   * whose state is the longest left in the chain, so the entries it then
+   * orders never clash with ones the chain already holds.
+   */
+  private transferSource(): { source: string | undefined } | undefined {
+    if (this.pos.role === ROLE.JOINING) return { source: this.latestTail };
+    if (this.reseeding && inChain(this.pos.role)) return { source: this.pos.predecessor ?? this.pos.successor };
+    return undefined;
+  }
+
+  private async transferLoop(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      const plan = this.transferSource();
+      if (plan === undefined) return;
+      const source = plan.source;
+      const epoch = this.pos.epoch;
+      const inPlace = this.pos.role !== ROLE.JOINING;
       try {
-        if (source === undefined) throw new NamespaceError('NOT_SERVING', 'chain has no tail to copy from');
+        if (source === undefined) throw new NamespaceError('NOT_SERVING', 'no replica to copy from');
         await this.wipe();
         const client = this.opts.peers.replicaClient(source);
         if (client === undefined) throw new NamespaceError('NOT_SERVING', `tail ${source} not registered`);
@@ -467,25 +561,31 @@ export class ChainReplica {
           client.streamSnapshot(
             {
               partitionId: this.opts.partition,
-              chainEpoch: this.pos.epoch,
+              chainEpoch: epoch,
               requesterReplicaId: this.opts.memberId,
               maxBatchBytes: 0,
             },
             { timeoutMs: SNAPSHOT_TIMEOUT_MS },
           ),
         );
-        this.restoredAtEpoch = this.pos.epoch;
+        // A neighbour's copy may hold entries the tail never got; once the chain has moved on
+        // (that neighbour gone, a new head ordering other entries at those sequences) it is not
+        // ours to keep. A tail's copy is committed state, a prefix of any later history.
+        if (inPlace && this.pos.epoch !== epoch) {
+          throw new NamespaceError('NOT_SERVING', `configuration changed during the transfer (epoch ${epoch})`);
+        }
+        const joining = this.pos.role === ROLE.JOINING;
+        if (joining) this.restoredAtEpoch = this.pos.epoch;
         this.log.info(
           { source, sequence: mark.sequence, seconds: (performance.now() - started) / 1000 },
-          'state transfer done; waiting to be appended at the tail',
+          joining ? 'state transfer done; waiting to be appended at the tail' : 're-seeded in place; catching up',
         );
         return;
       } catch (error) {
         if (this.closed) return;
         this.log.warn({ err: error, source, attempt }, 'state transfer failed; retrying');
+        // The configuration (and so the source) may change meanwhile: the next attempt asks again.
         await new Promise((r) => setTimeout(r, TRANSFER_RETRY_MS));
-        // The tail may have changed meanwhile.
-        source = this.latestTail ?? source;
       }
     }
   }
@@ -495,6 +595,7 @@ export class ChainReplica {
     if (this.store.applied().sequence > 0n) {
       this.log.warn({ durable: this.store.applied().sequence }, 'wiping local replica before state transfer');
     }
+    this.lastReport = undefined;
     await this.store.close();
     await rm(this.opts.dir, { recursive: true, force: true });
     await mkdir(this.opts.dir, { recursive: true });

@@ -31,6 +31,8 @@ export interface SuccessorLinkOptions {
   durable: () => bigint;
   /** Journal entries from `from` (JOURNAL_TRUNCATED when gone). */
   readJournal: (from: bigint, max: number) => JournalEntry[];
+  /** Entries at or below this sequence are gone from our journal. */
+  journalFloor: () => bigint;
   /** The successor reported the sequence durable at the tail. */
   onCommitted: (sequence: bigint) => void;
   /** One Forward round trip, in seconds, with the number of entries it carried. */
@@ -44,6 +46,12 @@ export interface SuccessorLinkOptions {
  * committed meanwhile go in the next group). After every (re)configuration it
  * first probes (an empty Forward) to learn the successor's durable sequence,
  * and resends from there, so nothing depends on what was sent before.
+ *
+ * A successor that stands below our journal floor cannot be caught up from
+ * the journal: the link then forwards the oldest entry it still has, a gap
+ * sent right after the successor told us where it stands, which the
+ * successor reads as "copy my state" (ChainReplica re-seeds by a state
+ * transfer from us) instead of retrying the same refused Forward for ever.
  */
 export class SuccessorLink {
   private target: LinkTarget | undefined;
@@ -108,7 +116,13 @@ export class SuccessorLink {
             if (!notified && this.opts.durable() <= (this.successorDurable ?? 0n)) this.successorDurable = undefined;
             continue;
           }
-          entries = this.opts.readJournal(this.successorDurable + 1n, FORWARD_BATCH_MAX_ENTRIES);
+          entries = this.entriesFrom(this.successorDurable + 1n, target);
+          if (entries.length === 0) {
+            // Nothing we may send yet (see entriesFrom): wait for new entries, then probe again.
+            this.successorDurable = undefined;
+            await this.wakeup.wait(IDLE_PROBE_MS, signal);
+            continue;
+          }
         }
         const client = this.opts.peers.replicaClient(target.successor);
         if (client === undefined)
@@ -142,6 +156,26 @@ export class SuccessorLink {
             : Math.min(MAX_RETRY_PAUSE_MS, RETRY_PAUSE_MS * 2 ** Math.min(failures, 5));
         await this.wakeup.wait(pause, signal);
       }
+    }
+  }
+
+  /**
+   * The next group for a successor at `from - 1`. Below our floor, the
+   * oldest entry we hold instead: a deliberate gap (empty when our journal
+   * holds nothing past the floor yet, as right after our own restore; the
+   * next commit gives us one).
+   */
+  private entriesFrom(from: bigint, target: LinkTarget): JournalEntry[] {
+    try {
+      return this.opts.readJournal(from, FORWARD_BATCH_MAX_ENTRIES);
+    } catch (error) {
+      if (!(error instanceof NamespaceError) || error.code !== 'JOURNAL_TRUNCATED') throw error;
+      const floor = this.opts.journalFloor();
+      this.opts.logger.warn(
+        { successor: target.successor, epoch: target.epoch, successorDurable: from - 1n, journalFloor: floor },
+        'successor is behind our journal floor: asking it to re-seed from us',
+      );
+      return floor < this.opts.durable() ? this.opts.readJournal(floor + 1n, 1) : [];
     }
   }
 

@@ -6,6 +6,7 @@ import { JOURNAL_FORMAT_VERSION, makeJournalEntry, putMutation } from '../journa
 import { PartitionStateMachine } from '../state/partition-state-machine.js';
 import { createBucketOp, putObjectOp } from '../testing/requests.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { PairFrameCrc } from './pair-frame.js';
 import { PartitionStore } from './partition-store.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -121,5 +122,40 @@ describe('PartitionStore snapshots', () => {
     await expect(cut.restore(messages.slice(0, -1))).rejects.toThrow(/ended early/);
     // A restore needs an empty replica.
     await expect(copy.restore(messages)).rejects.toThrow(/empty replica/);
+  });
+
+  it('carries the journal when asked, so the copy can feed a successor below the snapshot; refuses a gap in it', async () => {
+    const { store: source } = await openStore();
+    const sm = new PartitionStateMachine({ store: source });
+    await sm.execute(createBucketOp('snap'));
+    for (let i = 0; i < 12; i++) await sm.execute(putObjectOp({ bucket: 'snap', key: `k${i}`, body: 'x' }));
+    await source.truncateJournal(4n);
+    const messages = [...source.snapshot(256, { journal: true })];
+    const header = messages[0]?.part;
+    expect(header?.case === 'header' && header.value.databases.includes('journal')).toBe(true);
+
+    const { store: copy } = await openStore();
+    expect(await copy.restore(messages)).toEqual(source.applied());
+    expect(copy.digest()).toBe(source.digest());
+    expect(copy.journalFloor()).toBe(4n);
+    expect(copy.readJournal(5n, 100)).toEqual(source.readJournal(5n, 100));
+
+    // A journal row missing in the middle, with a trailer that matches: the gap check refuses it.
+    const journalBatches = messages.flatMap((m, i) =>
+      m.part.case === 'batch' && m.part.value.pairs.every((p) => p.database === 'journal') ? [i] : [],
+    );
+    const dropAt = journalBatches[1];
+    if (dropAt === undefined) throw new Error('expected several journal batches');
+    const holed = messages.filter((_, i) => i !== dropAt && i !== messages.length - 1);
+    const frame = new PairFrameCrc();
+    for (const m of holed)
+      if (m.part.case === 'batch') for (const p of m.part.value.pairs) frame.add(p.database, p.key, p.value);
+    holed.push(
+      create(namespaceV1.StreamSnapshotResponseSchema, {
+        part: { case: 'trailer', value: { pairCount: frame.count, contentCrc32c: frame.crc } },
+      }),
+    );
+    const { store: victim } = await openStore();
+    await expect(victim.restore(holed)).rejects.toThrow(NamespaceError);
   });
 });

@@ -294,10 +294,16 @@ export class PartitionStore {
    * A consistent copy of the replicated tables as StreamSnapshotResponse
    * messages (header, batches of about `maxBatchBytes`, trailer with count and
    * CRC32C), read from one LMDB read transaction. Stop iterating to abandon.
+   *
+   * With `journal`, the journal rows this replica still holds go last (and
+   * `journal` is listed in the header): for a chain member re-seeded in place,
+   * whose own successor may stand below the snapshot and must be caught up
+   * (or told to re-seed) from that journal.
    */
-  *snapshot(maxBatchBytes = 1 << 20): Generator<namespaceV1.StreamSnapshotResponse> {
+  *snapshot(maxBatchBytes = 1 << 20, opts: { journal?: boolean } = {}): Generator<namespaceV1.StreamSnapshotResponse> {
     this.assertOpen();
     const txn = this.root.useReadTransaction();
+    const tables: Table[] = opts.journal === true ? [...REPLICATED_TABLES, 'journal'] : [...REPLICATED_TABLES];
     try {
       const mark = decodeApplied(this.db('meta').get(META_APPLIED_KEY, { transaction: txn }));
       let approximatePairs = 0n;
@@ -310,7 +316,7 @@ export class PartitionStore {
             $typeName: 'platter.namespace.v1.SnapshotHeader',
             sequence: mark.sequence,
             formatVersion: JOURNAL_FORMAT_VERSION,
-            databases: [...REPLICATED_TABLES],
+            databases: tables,
             approximatePairs,
             approximateBytes: 0n,
           },
@@ -319,7 +325,7 @@ export class PartitionStore {
       const frame = new PairFrameCrc();
       let pairs: namespaceV1.KvPair[] = [];
       let bytes = 0;
-      for (const name of REPLICATED_TABLES) {
+      for (const name of tables) {
         for (const row of this.db(name).getRange({ transaction: txn }) as Iterable<Row>) {
           frame.add(name, row.key, row.value);
           pairs.push({ $typeName: 'platter.namespace.v1.KvPair', database: name, key: row.key, value: row.value });
@@ -352,7 +358,9 @@ export class PartitionStore {
    * Fills this empty replica from a snapshot stream (what a joining tail does
    * before catching up from the journal). Checks the trailer's count and
    * CRC32C; until it completes the replica is marked as restoring and refuses
-   * to open. Afterwards the journal starts right after the snapshot.
+   * to open. Afterwards the journal starts right after the snapshot, or, when
+   * the stream carries journal rows, at the first of them (they must run
+   * without a gap up to the snapshot's sequence).
    */
   async restore(
     messages: Iterable<namespaceV1.StreamSnapshotResponse> | AsyncIterable<namespaceV1.StreamSnapshotResponse>,
@@ -365,6 +373,8 @@ export class PartitionStore {
     const frame = new PairFrameCrc();
     let header: namespaceV1.SnapshotHeader | undefined;
     let trailer: namespaceV1.SnapshotTrailer | undefined;
+    let withJournal = false;
+    const journal = { first: undefined as bigint | undefined, last: 0n, count: 0n };
     for await (const message of messages) {
       const part = message.part;
       if (trailer !== undefined) throw snapshotError('message after the trailer');
@@ -374,12 +384,20 @@ export class PartitionStore {
           throw new NamespaceError('UNSUPPORTED_FORMAT', `snapshot format ${part.value.formatVersion}`);
         }
         header = part.value;
+        withJournal = header.databases.includes('journal');
       } else if (part.case === 'batch') {
         if (header === undefined) throw snapshotError('batch before the header');
         const batch = part.value.pairs;
         for (const pair of batch) {
-          if (!isReplicatedTable(pair.database))
+          if (withJournal && pair.database === 'journal') {
+            if (pair.key.length !== 8) throw snapshotError('bad journal key');
+            const sequence = readU64be(asBuffer(pair.key));
+            journal.first ??= sequence;
+            journal.last = sequence;
+            journal.count++;
+          } else if (!isReplicatedTable(pair.database)) {
             throw new NamespaceError('UNSUPPORTED_FORMAT', `table ${pair.database}`);
+          }
           frame.add(pair.database, pair.key, pair.value);
         }
         await this.write(() => {
@@ -396,11 +414,21 @@ export class PartitionStore {
       throw snapshotError('count or CRC32C does not match the trailer');
     }
     const sequence = header.sequence;
+    let floor = sequence;
+    if (journal.first !== undefined) {
+      // Rows come in key order from one read transaction: first..last with none missing, ending at the snapshot.
+      if (journal.last !== sequence || journal.count !== journal.last - journal.first + 1n) {
+        throw snapshotError(
+          `journal rows ${journal.first}..${journal.last} (${journal.count}) do not end at ${sequence}`,
+        );
+      }
+      floor = journal.first - 1n;
+    }
     return this.write(() => {
       const mark = this.applied();
       if (mark.sequence !== sequence)
         throw snapshotError(`snapshot applied mark ${mark.sequence} ≠ header ${sequence}`);
-      this.put('local', LOCAL_JOURNAL_FLOOR_KEY, u64be(sequence));
+      this.put('local', LOCAL_JOURNAL_FLOOR_KEY, u64be(floor));
       this.remove('local', LOCAL_RESTORING_KEY);
       return mark;
     });

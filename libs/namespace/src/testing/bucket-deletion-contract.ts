@@ -30,9 +30,14 @@ const RACE_WRITERS = 4;
 // the time a partition holds an object, so deletions do succeed.
 const RACE_THINK_MAX_MS = 40;
 const RACE_ROUNDS = 3;
-// Writers run alone this long before the deletion starts, so that it meets
-// objects in flight (ms).
+// More rounds, up to this many, while no deletion has yet met an object in
+// flight: on a loaded machine a round's deletion may win at once.
+const RACE_MAX_ROUNDS = 8;
+// Writers run alone at least this long before the deletion starts, and until
+// one of their objects exists, so that it meets objects in flight (ms)...
 const RACE_HEAD_START_MS = 150;
+// ...waiting for such an object at most this long (ms; a slow chain's first PUTs).
+const RACE_IN_FLIGHT_WAIT_MS = 10_000;
 // DeleteBucket is retried on BucketNotEmpty (the writers keep the bucket
 // briefly non-empty) until it succeeds or this time passes (ms; a bound, not a
 // target: it usually succeeds within a few attempts). A round whose deletion
@@ -147,15 +152,22 @@ export function describeBucketDeletionContract(name: string, target: () => Names
       const bucket = unique('race');
       let deletedRounds = 0;
       let refusedDeletes = 0;
-      for (let round = 0; round < RACE_ROUNDS; round++) {
+      for (let round = 0; round < RACE_ROUNDS || (refusedDeletes === 0 && round < RACE_MAX_ROUNDS); round++) {
         await ns.createBucket({ writeId: unique('w'), name: bucket, ownerAccountId: 'acct-1' });
         // Re-created: nothing of an earlier incarnation may show.
         expect((await ns.listObjectVersions({ bucket })).versions).toEqual([]);
         expect((await ns.listMultipartUploads({ bucket })).uploads).toEqual([]);
 
         let stop = false;
-        const writer = async (w: number): Promise<WriterLog> => {
-          const log: WriterLog = { acked: [], removed: new Set(), refused: 0, goneAt: [], stranded: [] };
+        const logs: WriterLog[] = Array.from({ length: RACE_WRITERS }, () => ({
+          acked: [],
+          removed: new Set(),
+          refused: 0,
+          goneAt: [],
+          stranded: [],
+        }));
+        const writer = async (w: number): Promise<void> => {
+          const log = logs[w]!;
           for (let i = 0; i < MAX_PAIRS_PER_WRITER && !stop; i++) {
             const key = `r${round}/w${w}/k${i}`;
             try {
@@ -177,10 +189,11 @@ export function describeBucketDeletionContract(name: string, target: () => Names
             }
             await sleep(Math.random() * RACE_THINK_MAX_MS);
           }
-          return log;
         };
         const writers = Array.from({ length: RACE_WRITERS }, (_, w) => writer(w));
         await sleep(RACE_HEAD_START_MS);
+        const inFlight = (): boolean => logs.some((l) => l.acked.length > l.removed.size);
+        for (const until = Date.now() + RACE_IN_FLIGHT_WAIT_MS; !inFlight() && Date.now() < until;) await sleep(1);
 
         let deletedAt: number | undefined;
         let winnerStartedAt = Number.POSITIVE_INFINITY;
@@ -199,7 +212,7 @@ export function describeBucketDeletionContract(name: string, target: () => Names
         // Writers keep going a little past the deletion, so PUTs meet the dropped bucket too.
         await sleep(RACE_HEAD_START_MS);
         stop = true;
-        const logs = await Promise.all(writers);
+        await Promise.all(writers);
 
         const acked = logs.flatMap((l) => l.acked);
         const stranded = logs.flatMap((l) => l.stranded);
