@@ -7,6 +7,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
   GetBucketAclCommand,
   GetBucketLocationCommand,
   GetObjectAclCommand,
@@ -17,8 +18,10 @@ import {
   ListObjectsCommand,
   ListPartsCommand,
   PutObjectAclCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
+  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -462,5 +465,125 @@ describe('fixes from the ceph/s3-tests run', () => {
     const kept = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'ops-full', Key: 'k' }));
     expect((await errorOf(s3.send(new DeleteBucketCommand({ Bucket: 'ops-full' })))).name).toBe('BucketNotEmpty');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'ops-full', Key: 'k', UploadId: kept.UploadId }));
+  });
+});
+
+describe('more ceph/s3-tests fixes (issue 5)', () => {
+  /** Uploads parts of the given sizes to a new upload of `Key` in ops; its id and the listed parts. */
+  const uploadParts = async (Key: string, bodies: Buffer[]) => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'ops', Key }));
+    const Parts = [];
+    for (const [i, Body] of bodies.entries()) {
+      const { ETag } = await s3.send(new UploadPartCommand({ Bucket: 'ops', Key, UploadId, PartNumber: i + 1, Body }));
+      Parts.push({ ETag, PartNumber: i + 1 });
+    }
+    return { UploadId, Parts };
+  };
+
+  it('refuses Complete with EntityTooSmall when a part but the last is under 5 MiB, and keeps the upload', async () => {
+    const Key = 'small/parts';
+    const { UploadId, Parts } = await uploadParts(Key, [randomBytes(5 * MiB - 1), randomBytes(10)]);
+    const complete = () =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'ops', Key, UploadId, MultipartUpload: { Parts } }));
+    expect(await errorOf(complete())).toEqual({ name: 'EntityTooSmall', status: 400 });
+    // Still there: its parts list, and it can be aborted.
+    expect((await s3.send(new ListPartsCommand({ Bucket: 'ops', Key, UploadId }))).Parts).toHaveLength(2);
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'ops', Key, UploadId }));
+    // The last part alone may be any size.
+    const one = await uploadParts('small/one', [randomBytes(10)]);
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'ops',
+        Key: 'small/one',
+        UploadId: one.UploadId,
+        MultipartUpload: { Parts: one.Parts },
+      }),
+    );
+    expect(done.ETag).toMatch(/-1"$/);
+  });
+
+  it('completes with the last ETag of a part listed twice (a re-sent part that finished last)', async () => {
+    const Key = 'resend/first';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'ops', Key }));
+    const send = (Body: string) =>
+      s3.send(new UploadPartCommand({ Bucket: 'ops', Key, UploadId, PartNumber: 1, Body }));
+    const early = await send('BBBBBBBB');
+    const late = await send('AAAAAAAA');
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'ops',
+        Key,
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { ETag: early.ETag, PartNumber: 1 },
+            { ETag: late.ETag, PartNumber: 1 },
+          ],
+        },
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'ops', Key }));
+    expect(await got.Body!.transformToString()).toBe('AAAAAAAA');
+  });
+
+  it('answers a part number beyond the parts of a multipart object with 400 InvalidPart, GET and HEAD', async () => {
+    const Key = 'parts/two';
+    const { UploadId, Parts } = await uploadParts(Key, [randomBytes(5 * MiB), randomBytes(100)]);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'ops', Key, UploadId, MultipartUpload: { Parts } }));
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'ops', Key, PartNumber: 3 })))).toEqual({
+      name: 'InvalidPart',
+      status: 400,
+    });
+    // HEAD has no body: the SDK names the error by its status.
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: 'ops', Key, PartNumber: 3 })))).status).toBe(400);
+    const last = await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key, PartNumber: 2 }));
+    expect(last.ContentLength).toBe(100);
+  }, 60_000);
+
+  it('says x-amz-delete-marker on DeleteObject and on the 404 of a deleted key', async () => {
+    /** The x-amz-delete-marker header of a HEAD that fails. */
+    const markerOnHead = async (Bucket: string, Key: string): Promise<string | undefined> => {
+      try {
+        await s3.send(new HeadObjectCommand({ Bucket, Key }));
+      } catch (err) {
+        if (!(err instanceof S3ServiceException)) throw err;
+        expect(err.$metadata.httpStatusCode).toBe(404);
+        return err.$response?.headers['x-amz-delete-marker'];
+      }
+      throw new Error('expected HEAD to fail');
+    };
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'dm/plain', Body: 'p' }));
+    const plain = await s3.send(new DeleteObjectCommand({ Bucket: 'ops', Key: 'dm/plain' }));
+    expect(plain.DeleteMarker).toBeUndefined();
+    expect(await markerOnHead('ops', 'dm/plain')).toBe('false');
+
+    await s3.send(new CreateBucketCommand({ Bucket: 'ops-versioned' }));
+    const versioning = (Status: 'Enabled' | 'Suspended') =>
+      s3.send(new PutBucketVersioningCommand({ Bucket: 'ops-versioned', VersioningConfiguration: { Status } }));
+    await versioning('Enabled');
+    await s3.send(new PutObjectCommand({ Bucket: 'ops-versioned', Key: 'v', Body: 'v' }));
+    const marked = await s3.send(new DeleteObjectCommand({ Bucket: 'ops-versioned', Key: 'v' }));
+    expect(marked.DeleteMarker).toBe(true);
+    expect(marked.VersionId).toMatch(/./);
+    expect(marked.VersionId).not.toBe('null');
+    expect(await markerOnHead('ops-versioned', 'v')).toBe('true');
+
+    await s3.send(new PutObjectCommand({ Bucket: 'ops-versioned', Key: 's', Body: 's' }));
+    await versioning('Suspended');
+    const suspended = await s3.send(new DeleteObjectCommand({ Bucket: 'ops-versioned', Key: 's' }));
+    expect(suspended.DeleteMarker).toBe(true);
+    expect(suspended.VersionId).toBe('null');
+    expect(await markerOnHead('ops-versioned', 's')).toBe('true');
+  });
+
+  it('tells an unsigned caller NoSuchBucket for a missing bucket, AccessDenied for anything in one', async () => {
+    const status = async (path: string, method = 'GET'): Promise<[number, string | undefined]> => {
+      const res = await fetch(`${cluster.endpoint}${path}`, { method, signal: AbortSignal.timeout(10_000) });
+      return [res.status, /<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1]];
+    };
+    expect(await status('/ops-never-made/foo')).toEqual([404, 'NoSuchBucket']);
+    expect(await status('/ops-never-made/foo', 'DELETE')).toEqual([404, 'NoSuchBucket']);
+    expect(await status('/ops/kept')).toEqual([403, 'AccessDenied']);
+    expect(await status('/ops/no-such-key')).toEqual([403, 'AccessDenied']);
   });
 });

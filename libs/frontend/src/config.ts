@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { BaseConfigSchema } from '@platter/service-host';
 
+/** S3's minimum size, in bytes, of every part of a multipart upload but the last (5 MiB). */
+export const S3_MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
+
 /** Configuration of a frontend process: the base settings plus the S3 listener and the data path. */
 export const frontendConfigSchema = BaseConfigSchema.extend({
   s3Host: z.string().default('127.0.0.1').describe('Interface the S3 HTTP server binds'),
@@ -34,6 +37,15 @@ export const frontendConfigSchema = BaseConfigSchema.extend({
     .max(64 * 1024)
     .default(4096)
     .describe('Objects up to this size are stored in the namespace record instead of erasure-coded'),
+  minPartSizeBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5 * 1024 ** 3)
+    .default(S3_MIN_PART_SIZE_BYTES)
+    .describe(
+      "Smallest size of every multipart part but the last, enforced at CompleteMultipartUpload (EntityTooSmall); S3's is 5 MiB. Lower only for tests",
+    ),
   digestWorkers: z.coerce.number().int().min(1).max(64).default(2).describe('Threads hashing bodies (MD5, SHA-256)'),
   clusterConfigWaitMs: z.coerce
     .number()

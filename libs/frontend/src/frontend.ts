@@ -12,6 +12,7 @@ import type { StripeCodec } from './data/data-path-types.js';
 import { LatencyTracker } from './data/latency-tracker.js';
 import { DigestPool } from './digest/digest-pool.js';
 import { s3Routes } from './http/s3-routes.js';
+import { bucketExists } from './s3/bucket-access.js';
 import { S3Server } from './http/s3-server.js';
 import type { FrontendConfig } from './config.js';
 import type { NamespaceApi } from './s3/namespace-api.js';
@@ -77,6 +78,7 @@ export async function startFrontend(opts: {
     repair,
     region: config.region,
     locationConstraint: config.locationConstraint,
+    minPartSizeBytes: config.minPartSizeBytes,
   };
   const requests = new Counter({
     name: 'platter_frontend_requests_total',
@@ -96,6 +98,7 @@ export async function startFrontend(opts: {
     baseDomains: config.baseDomains,
     accessKeys,
     route: s3Routes(deps),
+    bucketExists: (bucket, signal) => bucketExists(deps, bucket, signal),
     logger: log.child({ component: 's3' }),
     onResponse: (method, status, s) => {
       requests.inc({ method, status: String(status) });

@@ -26,6 +26,13 @@ export interface S3ServerOptions {
   baseDomains: readonly string[];
   accessKeys: Pick<AccessKeys, 'find'>;
   route: S3Route;
+  /**
+   * Whether a bucket exists, asked for unsigned requests only: S3 tells an
+   * anonymous caller NoSuchBucket (bucket names are global and CreateBucket
+   * discloses them anyway) but AccessDenied for anything inside a bucket.
+   * Without it every unsigned request is AccessDenied.
+   */
+  bucketExists?: (bucket: string, signal: AbortSignal) => Promise<boolean>;
   logger: Logger;
   /** Counts each answered request by operation outcome; optional. */
   onResponse?: (method: string, status: number, seconds: number) => void;
@@ -101,7 +108,7 @@ export class S3Server {
         describeRequest(method, req.url ?? '/', req.headers as Record<string, string | string[]>),
         new Date(),
       );
-      if (auth.kind !== 'signed') throw new S3Error('AccessDenied');
+      if (auth.kind !== 'signed') throw await this.anonymousRefusal(address, abort.signal);
       const key = this.opts.accessKeys.find(auth.accessKeyId);
       if (!key) throw new S3Error('InvalidAccessKeyId');
       const handler = this.opts.route(method, address);
@@ -123,6 +130,22 @@ export class S3Server {
       res.off('close', onClose);
       this.opts.onResponse?.(method, res.statusCode, (performance.now() - started) / 1000);
     }
+  }
+
+  /** Platter grants nothing to anonymous callers; only a missing bucket is worth naming. */
+  private async anonymousRefusal(address: S3Address, signal: AbortSignal): Promise<S3Error> {
+    const { bucket } = address;
+    if (bucket === undefined || !this.opts.bucketExists) return new S3Error('AccessDenied');
+    let exists: boolean;
+    try {
+      exists = await this.opts.bucketExists(bucket, signal);
+    } catch {
+      // Unknown (namespace unreachable): the refusal stands without the detail.
+      return new S3Error('AccessDenied');
+    }
+    return exists
+      ? new S3Error('AccessDenied')
+      : new S3Error('NoSuchBucket', undefined, { details: { BucketName: bucket } });
   }
 
   private async send(req: IncomingMessage, res: ServerResponse, r: S3Response): Promise<void> {

@@ -44,6 +44,23 @@ export async function checkBucketAccess(
   if (typeof expected === 'string' && expected !== seen.owner) throw new S3Error('AccessDenied');
 }
 
+/**
+ * Whether a bucket exists (for an unsigned caller, who may learn only that).
+ * Shares the owners' short memory; a namespace error propagates.
+ */
+export async function bucketExists(deps: ObjectStoreDeps, bucket: string, signal: AbortSignal): Promise<boolean> {
+  const seen = owners.get(deps)?.get(bucket);
+  if (seen && performance.now() - seen.at <= OWNER_TTL_MS) return true;
+  try {
+    const res = await deps.namespace.getBucket({ name: bucket }, { signal });
+    return res.bucket !== undefined;
+  } catch (err) {
+    const s3 = s3ErrorOfNamespace(err, { bucket });
+    if (s3 instanceof S3Error && s3.code === 'NoSuchBucket') return false;
+    throw s3;
+  }
+}
+
 /** Forgets a bucket at once (after this frontend deleted it). */
 export function forgetBucket(deps: ObjectStoreDeps, bucket: string): void {
   owners.get(deps)?.delete(bucket);

@@ -47,6 +47,7 @@ function depsWith(layoutRead: () => Promise<namespaceV1.GetObjectResponse>) {
   const deps = {
     namespace: ns as NamespaceApi,
     repair: { missingShards: async (task: unknown) => void queued.push(task) },
+    minPartSizeBytes: 5 * 1024 * 1024,
   } as unknown as ObjectStoreDeps;
   return { deps, queued, asked };
 }

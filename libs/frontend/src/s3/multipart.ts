@@ -177,6 +177,7 @@ export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Cal
         })),
         condition: writeConditionOf(call),
         expectedChecksums,
+        minPartSizeBytes: BigInt(deps.minPartSizeBytes),
       },
       { signal: call.signal },
     );

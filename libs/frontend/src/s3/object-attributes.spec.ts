@@ -60,7 +60,7 @@ describe('partOf (GET ?partNumber)', () => {
     expect(second?.range).toEqual({ start: 10, end: 29 });
     expect(second?.layout?.partNumber).toBe(2);
     expect(() => partOf(call('partNumber=4'), multipart)).toThrow(
-      expect.objectContaining({ code: 'InvalidPartNumber' }),
+      expect.objectContaining({ code: 'InvalidPart', status: 400 }),
     );
     expect(() => partOf(call('partNumber=x'), multipart)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
   });

@@ -31,4 +31,6 @@ export interface ObjectStoreDeps {
   region: string;
   /** Another name CreateBucket accepts for this cluster and GetBucketLocation reports; '' for none. */
   locationConstraint: string;
+  /** Every part of a completed multipart upload but the last must be at least this big (S3: 5 MiB). */
+  minPartSizeBytes: number;
 }

@@ -116,6 +116,7 @@ async function world(source: Buffer, uploadChecksum = commonV1.ChecksumAlgorithm
     repair: { missingShards: async () => undefined },
     region: 'us-east-1',
     locationConstraint: '',
+    minPartSizeBytes: 5 * 1024 * 1024,
   } satisfies ObjectStoreDeps;
   return { deps, registered, sourceShardIds: written.layout.shards?.map((x) => x.shardId ?? '') ?? [] };
 }

@@ -5,7 +5,7 @@ import type { Logger } from '@platter/telemetry';
 import type { S3Call } from '../http/s3-call.js';
 
 /** A logger that drops everything (unit tests of one handler). */
-const SILENT: Logger = new Proxy({} as Logger, {
+export const SILENT: Logger = new Proxy({} as Logger, {
   get: (_t, name) => (name === 'child' ? () => SILENT : () => undefined),
 });
 

@@ -128,7 +128,7 @@ export const completeMultipartUpload: OpHandler<'completeMultipartUpload'> = (sc
   if (request.parts.length === 0)
     return invalidArgument('an upload completes with at least one part', request.uploadId);
 
-  const chosen = chooseParts(scope, found, request.parts);
+  const chosen = chooseParts(scope, found, request.parts, request.minPartSizeBytes);
   if (chosen instanceof NamespaceError) return chosen;
   const refused = checkKeyCondition(scope, bucket, key, request.condition);
   if (refused) return refused;
@@ -185,6 +185,7 @@ function chooseParts(
   scope: PrepareScope,
   found: StoredUpload,
   listed: readonly namespaceV1.CompletedPart[],
+  callerMinPartSize: bigint,
 ): commonV1.PartLayout[] | NamespaceError {
   const uploadId = found.upload.uploadId;
   let previous = 0;
@@ -209,7 +210,9 @@ function chooseParts(
     }
     chosen.push(part);
   }
-  const min = BigInt(scope.limits.minPartSizeBytes);
+  // The stricter of the namespace's own limit and the caller's (the frontend owns S3's 5 MiB).
+  const own = BigInt(scope.limits.minPartSizeBytes);
+  const min = callerMinPartSize > own ? callerMinPartSize : own;
   if (min > 0n && chosen.slice(0, -1).some((part) => part.size < min)) {
     return new NamespaceError('ENTITY_TOO_SMALL', 'a part other than the last is below the minimum size', {
       resource: uploadId,

@@ -27,14 +27,18 @@ export interface CompletedPart {
 
 /**
  * Parses a CompleteMultipartUpload body: at least one part, part numbers
- * 1–10,000 in strictly ascending order (`InvalidPartOrder` otherwise).
+ * 1–10,000 in ascending order (`InvalidPartOrder` otherwise). A part number
+ * listed twice in a row keeps its last entry, as RGW does (ceph/s3-tests'
+ * test_multipart_resend_first_finishes_last, not marked as failing on AWS):
+ * a client that re-sent a part lists each answer's ETag, and only the last
+ * can name the part's current upload.
  */
 export function parseCompleteMultipartUpload(body: Uint8Array | string): CompletedPart[] {
   const root = parseXmlRequest(body, 'CompleteMultipartUpload', MAX_COMPLETE_MULTIPART_XML_BYTES, ['Part']);
   const parts = childElements(root, 'Part');
   if (parts.length === 0) throw malformedXml('The CompleteMultipartUpload document lists no parts.');
-  let previous = 0;
-  return parts.map((part) => {
+  const out: CompletedPart[] = [];
+  for (const part of parts) {
     const numberText = requiredText(part, 'PartNumber').trim();
     const partNumber = /^\d{1,5}$/.test(numberText) ? Number(numberText) : Number.NaN;
     if (!(partNumber >= 1 && partNumber <= MAX_PART_NUMBER)) {
@@ -42,8 +46,9 @@ export function parseCompleteMultipartUpload(body: Uint8Array | string): Complet
         details: { ArgumentName: 'PartNumber', ArgumentValue: numberText },
       });
     }
-    if (partNumber <= previous) throw new S3Error('InvalidPartOrder');
-    previous = partNumber;
+    const previous = out.at(-1)?.partNumber ?? 0;
+    if (partNumber < previous) throw new S3Error('InvalidPartOrder');
+    if (partNumber === previous) out.pop();
     const etag = normalizeEtag(requiredText(part, 'ETag'));
     if (etag === '') throw malformedXml('A part has an empty ETag.');
     const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
@@ -51,8 +56,9 @@ export function parseCompleteMultipartUpload(body: Uint8Array | string): Complet
       const value = xmlText(part[`Checksum${algorithm}`]);
       if (value !== undefined) checksums[algorithm] = value.trim();
     }
-    return { partNumber, etag, checksums };
-  });
+    out.push({ partNumber, etag, checksums });
+  }
+  return out;
 }
 
 export interface ObjectToDelete {

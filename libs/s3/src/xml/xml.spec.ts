@@ -384,7 +384,12 @@ describe('XML request parsing', () => {
     const part = (n: string, etag = '"e"'): string => `<Part><PartNumber>${n}</PartNumber><ETag>${etag}</ETag></Part>`;
     const doc = (...parts: string[]): string => `<CompleteMultipartUpload>${parts.join('')}</CompleteMultipartUpload>`;
     expect(code(() => parseCompleteMultipartUpload(doc(part('2'), part('1'))))).toBe('InvalidPartOrder');
-    expect(code(() => parseCompleteMultipartUpload(doc(part('1'), part('1'))))).toBe('InvalidPartOrder');
+    expect(code(() => parseCompleteMultipartUpload(doc(part('1'), part('2'), part('1'))))).toBe('InvalidPartOrder');
+    // A part listed twice in a row (re-sent, both answers kept): the last entry names it.
+    expect(parseCompleteMultipartUpload(doc(part('1', 'old'), part('1', 'new'), part('2')))).toEqual([
+      { partNumber: 1, etag: 'new', checksums: {} },
+      { partNumber: 2, etag: 'e', checksums: {} },
+    ]);
     expect(code(() => parseCompleteMultipartUpload(doc(part('0'))))).toBe('InvalidArgument');
     expect(code(() => parseCompleteMultipartUpload(doc(part('10001'))))).toBe('InvalidArgument');
     expect(code(() => parseCompleteMultipartUpload(doc(part('1.5'))))).toBe('InvalidArgument');
