@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FilesystemUsageCache } from './disk-usage.js';
+import { FILESYSTEM_USAGE_TTL_MS, FilesystemUsageCache } from './disk-usage.js';
 
 describe('FilesystemUsageCache', () => {
   const dirs: string[] = [];
@@ -10,7 +10,7 @@ describe('FilesystemUsageCache', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('reads statfs once per second, shared by concurrent callers, and again after', async () => {
+  it('reads statfs once per interval, shared by concurrent callers, and again after', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'platter-fsusage-'));
     dirs.push(dir);
     let now = 0;
@@ -20,9 +20,9 @@ describe('FilesystemUsageCache', () => {
     const usage = await a;
     expect(usage.capacityBytes).toBeGreaterThan(0n);
     expect(usage.usedBytes).toBeLessThanOrEqual(usage.capacityBytes);
-    now = 999;
+    now = FILESYSTEM_USAGE_TTL_MS - 1;
     expect(cache.read()).toBe(a);
-    now = 1001;
+    now = FILESYSTEM_USAGE_TTL_MS + 1;
     const c = cache.read();
     expect(c).not.toBe(a);
     expect((await c).capacityBytes).toBe(usage.capacityBytes);

@@ -12,8 +12,10 @@ export interface DiskSpace {
 
 // The heat loop (every second), metric scrapes, inventory updates and
 // DiskInfo all describe the same filesystem; one statfs per disk per this
-// interval serves them all (it was 3% of a storage process's CPU per caller).
-const FILESYSTEM_USAGE_TTL_MS = 1000;
+// interval serves them all (it was 3% of a busy storage process's CPU per
+// caller, and most of an idle one's). A filesystem's size and use move
+// slowly next to that.
+export const FILESYSTEM_USAGE_TTL_MS = 10_000;
 
 interface FilesystemUsage {
   capacityBytes: bigint;
@@ -48,7 +50,7 @@ export class FilesystemUsageCache {
 
 /**
  * The filesystem's size and use (statfs of the disk's directory, shared for
- * a second) and the engine's live/dead accounting (from `stats` when the
+ * FILESYSTEM_USAGE_TTL_MS) and the engine's live/dead accounting (from `stats` when the
  * caller has them). Zeros for what cannot be read: a failed disk still gets
  * described.
  */

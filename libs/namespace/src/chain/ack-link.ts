@@ -4,8 +4,9 @@ import type { PeerDirectory } from './peer-directory.js';
 import { Wakeup } from './wakeup.js';
 
 // Re-send the committed mark this often even when nothing changed, so that a
-// predecessor that missed an ack (restart, lost call) catches up.
-const ACK_REFRESH_MS = 1_000;
+// predecessor that missed an ack (restart, lost call) catches up. Its next
+// Forward learns the mark from the response anyway; this is for a quiet chain.
+const ACK_REFRESH_MS = 5_000;
 const ACK_RETRY_PAUSE_MS = 100;
 
 export interface AckTarget {

@@ -15,8 +15,13 @@ import { Wakeup } from './wakeup.js';
 
 export const CHAIN_MANAGER_ELECTION = 'namespace-chains';
 // How often the elected manager re-checks every chain without a membership
-// event (joiners finishing their transfer are found this way).
+// event while there is work in progress (joiners finishing their transfer are
+// found this way)...
 const TICK_MS = 250;
+// ...and when every chain is whole: membership events wake it at once anyway,
+// and two etcd reads four times a second per idle cluster cost more than they
+// found.
+const IDLE_TICK_MS = 2_000;
 const STATUS_TIMEOUT_MS = 2_000;
 
 export interface ChainManagerOptions {
@@ -91,12 +96,13 @@ export class ChainManager {
   private async run(signal: AbortSignal): Promise<void> {
     this.log.info('chain manager elected');
     while (!signal.aborted && !this.stopped.signal.aborted) {
+      let busy = true;
       try {
-        await this.tick(signal);
+        busy = await this.tick(signal);
       } catch (err) {
         if (!signal.aborted) this.log.warn({ err }, 'chain manager pass failed; retrying');
       }
-      await this.wakeup.wait(TICK_MS, signal);
+      await this.wakeup.wait(busy ? TICK_MS : IDLE_TICK_MS, signal);
     }
   }
 
@@ -104,10 +110,11 @@ export class ChainManager {
     return new Set(this.opts.members.byRole('namespace').map((m) => m.id));
   }
 
-  private async tick(signal: AbortSignal): Promise<void> {
+  /** One pass over every chain; true while something is in progress (a joiner, a change made, chains missing). */
+  private async tick(signal: AbortSignal): Promise<boolean> {
     const { etcd, keyspace } = this.opts;
     const config = await readClusterConfig(etcd, keyspace);
-    if (config === undefined) return;
+    if (config === undefined) return true;
     const res = await etcd.getAll().prefix(keyspace.chainsPrefix()).exec();
     const records = new Map<number, { record: ChainRecord; modRevision: string }>();
     for (const kv of res.kvs) {
@@ -119,14 +126,17 @@ export class ChainManager {
     const live = this.liveMembers();
     if (records.size < config.partitions) {
       await this.createMissing(config.partitions, records, live);
-      return;
+      return true;
     }
+    let busy = false;
     const now = new Date().toISOString();
     const load = chainLoad([...records.values()].map((r) => r.record));
     for (const { record, modRevision } of records.values()) {
-      if (signal.aborted) return;
+      if (signal.aborted) return true;
+      if (record.joining.length > 0) busy = true;
       const repaired = planRepair(record, live, this.opts.replicationFactor, load, now);
       if (repaired !== undefined) {
+        busy = true;
         if (await this.swap(record, repaired, modRevision)) {
           const after = new Set([...repaired.replicas, ...repaired.joining]);
           const added = repaired.joining.some((id) => !record.joining.includes(id));
@@ -146,6 +156,7 @@ export class ChainManager {
         }
       }
     }
+    return busy;
   }
 
   private async createMissing(partitions: number, records: Map<number, unknown>, live: Set<string>): Promise<void> {

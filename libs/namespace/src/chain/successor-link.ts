@@ -13,7 +13,10 @@ import { Wakeup } from './wakeup.js';
 export const FORWARD_BATCH_MAX_ENTRIES = 256;
 // How long the loop sleeps when there is nothing to send before it probes
 // again anyway (catches a successor that restarted with less than we think).
-const IDLE_PROBE_MS = 1_000;
+// A safety net only: new entries, a failed Forward and every reconfiguration
+// wake the loop at once. At 1 s, the probes of an idle cluster's links (two
+// per partition) were most of an idle namespace process's CPU.
+const IDLE_PROBE_MS = 5_000;
 // Pause after a refused or failed Forward (receiver behind, unreachable).
 const RETRY_PAUSE_MS = 50;
 const MAX_RETRY_PAUSE_MS = 1_000;
