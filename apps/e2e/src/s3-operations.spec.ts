@@ -405,7 +405,7 @@ describe('fixes from the ceph/s3-tests run', () => {
     }
   });
 
-  it('reads the private ACL with the owner listings show, accepts private and refuses other grants', async () => {
+  it('reads the private ACL with the owner listings show, accepts owner-only ACLs and refuses other grants', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'acl/obj', Body: 'a' }));
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: 'ops', Key: 'acl/obj' }));
     const listed = await s3.send(new ListObjectsCommand({ Bucket: 'ops', Prefix: 'acl/' }));
@@ -414,9 +414,19 @@ describe('fixes from the ceph/s3-tests run', () => {
     expect(acl.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[acl.Owner?.ID, 'FULL_CONTROL']]);
     await s3.send(new PutObjectAclCommand({ Bucket: 'ops', Key: 'acl/obj', ACL: 'private' }));
     expect((await s3.send(new GetBucketAclCommand({ Bucket: 'ops' }))).Grants).toHaveLength(1);
+    // As S3 with ACLs disabled (bucket owner enforced, its default since 2023): refused, never ignored.
     expect(
       await errorOf(s3.send(new PutObjectAclCommand({ Bucket: 'ops', Key: 'acl/obj', ACL: 'public-read' }))),
-    ).toEqual({ name: 'NotImplemented', status: 501 });
+    ).toEqual({ name: 'AccessControlListNotSupported', status: 400 });
+    expect(
+      await errorOf(s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'acl/pub', Body: 'p', ACL: 'public-read' }))),
+    ).toEqual({ name: 'AccessControlListNotSupported', status: 400 });
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'ops', Key: 'acl/owner', Body: 'o', ACL: 'bucket-owner-full-control' }),
+    );
+    expect(
+      await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'acl-public-bucket', ACL: 'public-read' }))),
+    ).toEqual({ name: 'InvalidBucketAclWithObjectOwnership', status: 400 });
   });
 
   it('answers Expect: 100-continue with the refusal before the body, and with 100 when it will read it', async () => {

@@ -60,6 +60,8 @@ describe('S3Error', () => {
       RequestHeaderSectionTooLarge: 400,
       MethodNotAllowed: 405,
       NotImplemented: 501,
+      AccessControlListNotSupported: 400,
+      InvalidBucketAclWithObjectOwnership: 400,
       InternalError: 500,
       ServiceUnavailable: 503,
       SlowDown: 503,

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
 import { describe, expect, it } from 'vitest';
 import { fakeCall } from '../testing/fake-call.js';
+import { assertBucketAclHeaders, assertObjectAclHeaders } from './acl-headers.js';
 import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl.js';
 import type { NamespaceApi } from './namespace-api.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -27,10 +28,11 @@ describe('the private-only ACL', () => {
     expect(object).toContain('<Owner><ID>writer</ID><DisplayName>writer</DisplayName></Owner>');
   });
 
-  it('accepts x-amz-acl: private and refuses any other grant with NotImplemented', async () => {
+  it('accepts an owner-only canned ACL and refuses any other grant as S3 does with ACLs disabled', async () => {
     const put = (headers: Record<string, string>) =>
       putObjectAcl(deps, fakeCall({ method: 'PUT', bucket: 'bkt', key: 'k', query: 'acl', headers }));
     expect((await put({ 'x-amz-acl': 'private' })).status).toBe(200);
+    expect((await put({ 'x-amz-acl': 'bucket-owner-full-control' })).status).toBe(200);
     expect(
       (
         await putBucketAcl(
@@ -39,14 +41,27 @@ describe('the private-only ACL', () => {
         )
       ).status,
     ).toBe(200);
-    for (const headers of [
-      { 'x-amz-acl': 'public-read' },
-      { 'x-amz-acl': 'private', 'x-amz-grant-read': 'id=x' },
-      { 'content-length': '120' },
-    ])
+    for (const headers of [{ 'x-amz-acl': 'public-read' }, { 'x-amz-acl': 'private', 'x-amz-grant-read': 'id=x' }, {}])
       await expect(put(headers), JSON.stringify(headers)).rejects.toMatchObject({
-        code: 'NotImplemented',
-        status: 501,
+        code: 'AccessControlListNotSupported',
+        status: 400,
       });
+    await expect(put({ 'content-length': '120' })).rejects.toMatchObject({ code: 'NotImplemented', status: 501 });
+  });
+
+  it('lets writes name only owner-only ACLs', () => {
+    const call = (headers: Record<string, string>) => fakeCall({ method: 'PUT', bucket: 'bkt', key: 'k', headers });
+    for (const headers of [{}, { 'x-amz-acl': 'private' }, { 'x-amz-acl': 'bucket-owner-full-control' }]) {
+      expect(() => assertObjectAclHeaders(call(headers))).not.toThrow();
+      expect(() => assertBucketAclHeaders(call(headers))).not.toThrow();
+    }
+    for (const headers of [{ 'x-amz-acl': 'public-read' }, { 'x-amz-grant-full-control': 'id=other' }]) {
+      expect(() => assertObjectAclHeaders(call(headers))).toThrow(
+        expect.objectContaining({ code: 'AccessControlListNotSupported', status: 400 }),
+      );
+      expect(() => assertBucketAclHeaders(call(headers))).toThrow(
+        expect.objectContaining({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 }),
+      );
+    }
   });
 });

@@ -1,28 +1,30 @@
 import { ownerOnlyAclXml, S3Error } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { checkBucketAccess } from './bucket-access.js';
+import { grantsBeyondOwner } from './acl-headers.js';
 import { bucketOf, resourceOf } from './call-resource.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
 import { lookup } from './objects.js';
 
-// The one ACL Platter has: `private`, the owner with FULL_CONTROL (access is
-// decided by bucket ownership, bucket-access.ts). Reading it answers that;
-// setting it to `private` is accepted as the no-op it is; any other grant is
-// NotImplemented rather than silently ignored.
+// Platter's buckets behave as S3's do with ACLs disabled (Object Ownership
+// "bucket owner enforced", S3's default for new buckets since 2023): access
+// is decided by bucket ownership (bucket-access.ts), reading an ACL answers
+// the owner with FULL_CONTROL, and a write may name only an ACL that says
+// the same (`private`, `bucket-owner-full-control`); anything else is refused
+// with S3's own errors for that setting, never silently ignored. An ACL sent
+// as an XML body is NotImplemented.
 
 /** The owner's display name is the account id (Platter keeps no other name). */
 function ownerOf(accountId: string): { id: string; displayName: string } {
   return { id: accountId, displayName: accountId };
 }
 
-/** PUT ?acl: only the `private` canned ACL, as a header with no grant headers or policy body. */
+/** PUT ?acl: an owner-only canned ACL as a header; other grants are refused, an XML policy body is not implemented. */
 function assertPrivateOnly(call: S3Call): void {
   const h = call.req.headers;
-  const canned = h['x-amz-acl'];
-  const grants = Object.keys(h).some((name) => name.startsWith('x-amz-grant-'));
   const body = Number(h['content-length'] ?? 0) > 0 || h['transfer-encoding'] !== undefined;
-  if (canned !== 'private' || grants || body)
-    throw new S3Error('NotImplemented', 'Only the private canned ACL (x-amz-acl: private) is supported.');
+  if (body) throw new S3Error('NotImplemented', 'Only a canned ACL header (x-amz-acl: private) is supported.');
+  if (h['x-amz-acl'] === undefined || grantsBeyondOwner(call)) throw new S3Error('AccessControlListNotSupported');
 }
 
 export async function getBucketAcl(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { namespaceV1 } from '@platter/proto';
 import { assertReadConditions, copyObjectResultXml, S3Error, type ConditionalHeaders } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
+import { assertObjectAclHeaders } from './acl-headers.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { resourceOf } from './call-resource.js';
 import { contentHeadersOf, lastModifiedOf } from './content-headers.js';
@@ -76,6 +77,7 @@ export async function copyObject(deps: ObjectStoreDeps, call: S3Call): Promise<S
   const { bucket, key } = resourceOf(call);
   const source = parseCopySource(String(call.req.headers['x-amz-copy-source']));
   await checkBucketAccess(deps, call, bucket);
+  assertObjectAclHeaders(call);
   await checkBucketAccess(deps, call, source.bucket, 'x-amz-source-expected-bucket-owner');
   const src = await lookup(deps, call, source.bucket, source.key, source.versionId);
   assertCopySourceConditions(call.req.headers, src);

@@ -15,6 +15,7 @@ import {
 } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
+import { assertObjectAclHeaders } from './acl-headers.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { bucketOf, resourceOf } from './call-resource.js';
 import { contentHeadersOf } from './content-headers.js';
@@ -52,6 +53,7 @@ function uploadIdOf(call: S3Call): string {
 export async function createMultipartUpload(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
   const { bucket, key } = resourceOf(call);
   await checkBucketAccess(deps, call, bucket);
+  assertObjectAclHeaders(call);
   const checksum = uploadChecksumOf(call.req.headers);
   let upload;
   try {

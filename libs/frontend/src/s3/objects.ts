@@ -13,6 +13,7 @@ import {
 } from '@platter/s3';
 import { readPart } from '../data/part-reader.js';
 import type { S3Call, S3Response } from '../http/s3-call.js';
+import { assertObjectAclHeaders } from './acl-headers.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { resourceOf } from './call-resource.js';
 import { checksumEchoHeaders, checksumResponseHeaders, partChecksumResponseHeaders } from './additional-checksum.js';
@@ -32,6 +33,7 @@ const C = namespaceV1.ConditionKind;
 export async function putObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
   const { bucket, key } = resourceOf(call);
   await checkBucketAccess(deps, call, bucket);
+  assertObjectAclHeaders(call);
   const condition = writeConditionOf(call);
   await checkWriteNoneMatchList(deps, call, bucket, key);
   const headers = contentHeadersOf(call.req.headers);
