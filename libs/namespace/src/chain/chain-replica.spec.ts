@@ -290,13 +290,30 @@ describe('a chain of replicas in one process', () => {
       }
     }
 
-    it('is re-seeded by a state transfer when it comes back in its old place, and the chain acknowledges again', async () => {
+    /** A chain a → b → c in epoch 1 holding bucket `bkt` and five writes, all of them everywhere. */
+    async function chainWithWrites() {
       const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
       for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
       const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
       await committedWrite(a, createBucketOp('bkt'), 1);
       await writeMany(a, 1, 'before', 5);
-      await until('c holds the first writes', () => a.committed === a.durable && c.durable === a.durable);
+      await until('all hold the first writes', () => a.committed === a.durable && c.durable === a.durable);
+      return { peers, dirs, a, b, c };
+    }
+
+    /** A write through `head` acknowledged within the bound, then the chain quiet with `tail` holding everything. */
+    async function acknowledgedAgain(head: ChainReplica, tail: ChainReplica, epoch: number, what: string) {
+      const after = await within(
+        what,
+        RESEED_BOUND_MS,
+        committedWrite(head, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), epoch),
+      );
+      expect(tail.durable).toBeGreaterThanOrEqual(after.sequence);
+      await until('quiet', () => head.committed === head.durable && tail.durable === head.durable, RESEED_BOUND_MS);
+    }
+
+    it('is re-seeded by a state transfer when it comes back in its old place, and the chain acknowledges again', async () => {
+      const { peers, dirs, a, b, c } = await chainWithWrites();
       const stoppedAt = c.durable;
       // c stops; the chain goes on without it and both survivors trim past where c stands.
       peers.down.add('c');
@@ -312,13 +329,7 @@ describe('a chain of replicas in one process', () => {
       expect(back.durable).toBe(stoppedAt);
       const started = Date.now();
       for (const x of [a, b, back]) x.configure(record(3, ['a', 'b', 'c']));
-      const after = await within(
-        'a write acknowledged through the returning tail',
-        RESEED_BOUND_MS,
-        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 3),
-      );
-      expect(back.durable).toBeGreaterThanOrEqual(after.sequence);
-      await until('quiet', () => a.committed === a.durable && back.durable === a.durable, RESEED_BOUND_MS);
+      await acknowledgedAgain(a, back, 3, 'a write acknowledged through the returning tail');
       expect(Date.now() - started).toBeLessThan(RESEED_BOUND_MS);
       expect(back.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
       expect(b.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
@@ -329,11 +340,7 @@ describe('a chain of replicas in one process', () => {
     });
 
     it('is re-seeded when a joiner is appended after its predecessor trimmed past its snapshot', async () => {
-      const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
-      for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
-      const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
-      await committedWrite(a, createBucketOp('bkt'), 1);
-      await writeMany(a, 1, 'before', 5);
+      const { peers, dirs, a, b, c } = await chainWithWrites();
       peers.down.add('c');
       await c.close();
       for (const x of [a, b]) x.configure(record(2, ['a', 'b']));
@@ -348,13 +355,7 @@ describe('a chain of replicas in one process', () => {
       await until('tail trimmed past the snapshot', () => b.stateMachine.store.journalFloor() > snapshotAt);
       const started = Date.now();
       for (const x of [a, b, back]) x.configure(record(4, ['a', 'b', 'c']));
-      const after = await within(
-        'a write acknowledged through the appended tail',
-        RESEED_BOUND_MS,
-        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 4),
-      );
-      expect(back.durable).toBeGreaterThanOrEqual(after.sequence);
-      await until('quiet', () => a.committed === a.durable && back.durable === a.durable, RESEED_BOUND_MS);
+      await acknowledgedAgain(a, back, 4, 'a write acknowledged through the appended tail');
       expect(Date.now() - started).toBeLessThan(RESEED_BOUND_MS);
       expect(back.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
       await until('read barrier passed', () => !(back.reader(route(4)) instanceof NamespaceError));
@@ -362,12 +363,7 @@ describe('a chain of replicas in one process', () => {
     });
 
     it('re-seeds a middle from its predecessor together with the journal its successor still needs', async () => {
-      const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
-      for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
-      const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
-      await committedWrite(a, createBucketOp('bkt'), 1);
-      await writeMany(a, 1, 'before', 5);
-      await until('all hold the first writes', () => a.committed === a.durable && c.durable === a.durable);
+      const { peers, dirs, a, b, c } = await chainWithWrites();
       // b stops; the chain runs as a → c and both trim past where b stands.
       const stoppedAt = b.durable;
       peers.down.add('b');
@@ -377,13 +373,7 @@ describe('a chain of replicas in one process', () => {
       await until('journals trimmed past b', () => a.stateMachine.store.journalFloor() > stoppedAt);
       const back = await restart(peers, 'b', dirs.get('b') ?? '', journal);
       for (const x of [a, back, c]) x.configure(record(3, ['a', 'b', 'c']));
-      const after = await within(
-        'a write acknowledged through the returning middle',
-        RESEED_BOUND_MS,
-        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 3),
-      );
-      expect(c.durable).toBeGreaterThanOrEqual(after.sequence);
-      await until('quiet', () => a.committed === a.durable && c.durable === a.durable, RESEED_BOUND_MS);
+      await acknowledgedAgain(a, c, 3, 'a write acknowledged through the returning middle');
       expect(back.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
       expect(c.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
       // c stood above a's floor: the journal that came with b's copy caught it up, no second transfer.
@@ -391,12 +381,7 @@ describe('a chain of replicas in one process', () => {
     });
 
     it("re-seeds a middle and then its successor in turn when both come back below the head's floor", async () => {
-      const { peers, r, dirs } = await cluster(['a', 'b', 'c'], journal);
-      for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
-      const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
-      await committedWrite(a, createBucketOp('bkt'), 1);
-      await writeMany(a, 1, 'before', 5);
-      await until('all hold the first writes', () => a.committed === a.durable && c.durable === a.durable);
+      const { peers, dirs, a, b, c } = await chainWithWrites();
       const stoppedAt = c.durable;
       peers.down.add('b');
       peers.down.add('c');
@@ -408,13 +393,7 @@ describe('a chain of replicas in one process', () => {
       const c2 = await restart(peers, 'c', dirs.get('c') ?? '', journal);
       const started = Date.now();
       for (const x of [a, b2, c2]) x.configure(record(3, ['a', 'b', 'c']));
-      const after = await within(
-        'a write acknowledged once both are re-seeded',
-        RESEED_BOUND_MS,
-        committedWrite(a, putObjectOp({ bucket: 'bkt', key: 'after', body: 'z' }), 3),
-      );
-      expect(c2.durable).toBeGreaterThanOrEqual(after.sequence);
-      await until('quiet', () => a.committed === a.durable && c2.durable === a.durable, RESEED_BOUND_MS);
+      await acknowledgedAgain(a, c2, 3, 'a write acknowledged once both are re-seeded');
       expect(Date.now() - started).toBeLessThan(RESEED_BOUND_MS);
       expect(b2.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
       expect(c2.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
