@@ -51,7 +51,14 @@ await runApp({ role: 'namespace', schema: namespaceConfigSchema }, async (config
   host.shutdown.onShutdown('close peer clients', () => peers.close());
   log.info({ step: 'replicas', dataDir, hosted: replicas.all().length }, 'replica host ready');
 
-  host.rpc.add(namespaceV1.NamespaceService, createNamespaceService({ replicas, partitionCount: cluster.partitions }));
+  host.rpc.add(
+    namespaceV1.NamespaceService,
+    createNamespaceService({
+      replicas,
+      partitionCount: cluster.partitions,
+      logger: log.child({ component: 'namespace-service' }),
+    }),
+  );
   host.rpc.add(namespaceV1.NamespaceReplicaService, createReplicaService(replicas));
   log.info({ step: 'service' }, 'namespace services added');
 

@@ -32,3 +32,14 @@ export {
   type NamespaceRouterOptions,
   type RouterRequest,
 } from './namespace-router.js';
+export {
+  BatchCoalescer,
+  MAX_BATCH_INLINE_BYTES,
+  MAX_BATCHES_IN_FLIGHT,
+  type BatchableMethod,
+  type BatchCoalescerOptions,
+  type BatchOpRequest,
+  type BatchOpResponse,
+  type SendBatch,
+} from './batch-coalescer.js';
+export { batchOpErrorOf, MAX_BATCH_OPS, rpcErrorOfBatchOpError, type BatchOpErrorInit } from './batch-op-error.js';

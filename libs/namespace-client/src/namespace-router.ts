@@ -12,6 +12,7 @@ import {
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { Code, errorReason, RpcError, createRpcClient, type CallOptions, type RpcClient } from '@platter/rpc';
 import type { Logger, Registry } from '@platter/telemetry';
+import { BatchCoalescer, type BatchableMethod } from './batch-coalescer.js';
 import { mergeListMultipartUploadsPages, mergeListObjectVersionsPages, mergeListObjectsPages } from './list-merge.js';
 import { homePartitionOfBucket, partitionOfKey } from './partition-of.js';
 
@@ -52,6 +53,26 @@ export interface NamespaceRouterOptions {
   defaultTimeoutMs?: number;
   attemptTimeoutMs?: number;
   registry?: Registry;
+  /**
+   * Send concurrent PutObject, DeleteObject and metadata-only GetObject calls
+   * to the same replica together as one Batch (default true); false sends
+   * each as its own call (to compare, or against a replica without Batch).
+   */
+  batching?: boolean;
+}
+
+/**
+ * One replica's client and the coalescers of its batchable calls: reads and
+ * writes apart, because a Batch answers when its slowest op is done and a
+ * write waits for the whole chain — a read must not wait behind one.
+ */
+interface Connection {
+  address: string;
+  client: NamespaceClient;
+  writes: BatchCoalescer;
+  reads: BatchCoalescer;
+  /** Set once the replica answered UNIMPLEMENTED to a Batch (it predates it): unary from then on. */
+  unbatched: boolean;
 }
 
 const R = commonV1.ErrorReason;
@@ -67,6 +88,12 @@ const STEP = namespaceV1.DeleteBucketStep;
  * call's deadline. Mutations carry their write_id, so a retry never applies
  * twice.
  *
+ * PutObject, DeleteObject and metadata-only GetObject calls to the same
+ * replica that are issued together (or while earlier ones are in flight) go
+ * out as one Batch (BatchCoalescer), which saves the per-call gRPC cost; each
+ * still succeeds, fails and is re-routed on its own, exactly as its unary
+ * call would (option `batching: false` turns this off).
+ *
  * Across partitions: a bucket's home partition (homePartitionOfBucket)
  * decides its creation and holds the record reads use; every other partition
  * gets a copy with the same write_id (object writes check their bucket
@@ -76,7 +103,7 @@ const STEP = namespaceV1.DeleteBucketStep;
  * helpers, so that it can move to a shared library for the frontend.
  */
 export class NamespaceRouter {
-  private readonly clients = new Map<string, { address: string; client: NamespaceClient }>();
+  private readonly clients = new Map<string, Connection>();
   private readonly timeoutMs: number;
   private readonly attemptMs: number;
   private changed: Array<() => void> = [];
@@ -357,20 +384,32 @@ export class NamespaceRouter {
       }
       const record = this.chain(partition);
       const member = record === undefined ? undefined : role === 'head' ? record.replicas[0] : record.replicas.at(-1);
-      const client = member === undefined ? undefined : this.clientFor(member);
-      if (record !== undefined && client !== undefined) {
+      const connection = member === undefined ? undefined : this.connectionFor(member);
+      if (record !== undefined && connection !== undefined) {
         const route: namespaceV1.PartitionRoute = {
           // A literal: create() walks the schema by reflection on every call.
           $typeName: 'platter.namespace.v1.PartitionRoute',
           partitionId: partition,
           chainEpoch: BigInt(record.epoch),
         };
+        const attemptDeadline = Math.min(deadline, Date.now() + this.attemptMs);
         try {
-          const fn = client[method] as unknown as (r: unknown, o: CallOptions) => Promise<Res<M>>;
-          return await fn(
-            { ...request, route },
-            { ...options, timeoutMs: undefined, deadline: Math.min(deadline, Date.now() + this.attemptMs) },
-          );
+          if (!connection.unbatched && this.batchable(method, request, options)) {
+            const batcher = method === 'getObject' ? connection.reads : connection.writes;
+            try {
+              return (await batcher.submit(method as BatchableMethod, { ...request, route } as never, {
+                deadline: attemptDeadline,
+                signal: options.signal,
+              })) as Res<M>;
+            } catch (error) {
+              // No unary handler answers UNIMPLEMENTED: only a replica without Batch
+              // (mid-upgrade) does, and then nothing ran. Call it unary from now on.
+              if (!(error instanceof RpcError && error.code === Code.UNIMPLEMENTED)) throw error;
+              connection.unbatched = true;
+            }
+          }
+          const fn = connection.client[method] as unknown as (r: unknown, o: CallOptions) => Promise<Res<M>>;
+          return await fn({ ...request, route }, { ...options, timeoutMs: undefined, deadline: attemptDeadline });
         } catch (error) {
           if (!retryable(error)) throw error;
           lastError = error;
@@ -401,11 +440,22 @@ export class NamespaceRouter {
     return options?.deadline === undefined ? byTimeout : Math.min(options.deadline, byTimeout);
   }
 
-  private clientFor(memberId: string): NamespaceClient | undefined {
+  /**
+   * Whether a call goes into its replica's next Batch: the single-key calls
+   * whose answers are small (a full GetObject may carry a layout of thousands
+   * of parts, so only metadata-only ones), without per-call headers.
+   */
+  private batchable(method: Method, request: unknown, options: CallOptions): boolean {
+    if (this.opts.batching === false || options.metadata !== undefined) return false;
+    if (method === 'putObject' || method === 'deleteObject') return true;
+    return method === 'getObject' && (request as RouterRequest<'getObject'>).metadataOnly === true;
+  }
+
+  private connectionFor(memberId: string): Connection | undefined {
     const record = this.members.get('namespace', memberId);
     if (record === undefined) return undefined;
     const cached = this.clients.get(memberId);
-    if (cached !== undefined && cached.address === record.grpcAddress) return cached.client;
+    if (cached !== undefined && cached.address === record.grpcAddress) return cached;
     cached?.client.close();
     const client = createRpcClient(namespaceV1.NamespaceService, record.grpcAddress, {
       defaultTimeoutMs: this.attemptMs,
@@ -413,8 +463,16 @@ export class NamespaceRouter {
       // Retrying the same address cannot help when the replica is gone: the router re-routes instead.
       retry: false,
     });
-    this.clients.set(memberId, { address: record.grpcAddress, client });
-    return client;
+    const send = (req: Parameters<NamespaceClient['batch']>[0], o: CallOptions) => client.batch(req, o);
+    const connection = {
+      address: record.grpcAddress,
+      client,
+      writes: new BatchCoalescer(send),
+      reads: new BatchCoalescer(send),
+      unbatched: false,
+    };
+    this.clients.set(memberId, connection);
+    return connection;
   }
 
   /** Resolves on the next change of chains or members, or after `ms`. */

@@ -1,18 +1,23 @@
 import { namespaceV1 } from '@platter/proto';
 import type { HandlerContext, ServiceImpl } from '@platter/rpc';
+import type { Logger } from '@platter/telemetry';
 import { toNamespaceRpcError } from '../error-status.js';
 import { NamespaceError } from '../errors.js';
 import { op, type OpRequest, type OpResponse, type OpType } from '../state/ops.js';
 import type { PartitionStateMachine } from '../state/partition-state-machine.js';
+import { createBatchHandler } from './batch-handler.js';
 import { checkKeyPartition, routedReplica, type ReplicaLookup } from './routing-checks.js';
 
 export interface NamespaceServiceOptions {
   replicas: ReplicaLookup;
   /** The cluster's partition count (keys are checked against their partition). */
   partitionCount: number;
+  /** Where a Batch op's unexpected failure is logged (the unary server logs its own). */
+  logger?: Logger;
 }
 
 type Routed = { route?: namespaceV1.PartitionRoute };
+type Handlers = ServiceImpl<typeof namespaceV1.NamespaceService>;
 
 /**
  * NamespaceService over the replicas this process hosts. Each call names its
@@ -23,7 +28,9 @@ type Routed = { route?: namespaceV1.PartitionRoute };
  * STALE_EPOCH, a replica that may not serve with UNAVAILABLE: the caller
  * refreshes its routing table and goes elsewhere (NamespaceRouter does).
  * Bucket records are per partition (every partition keeps a copy); spreading
- * a bucket change over partitions is the router's job.
+ * a bucket change over partitions is the router's job. Batch runs several
+ * PutObject / DeleteObject / GetObject ops through these same handlers at
+ * once, each answered on its own.
  */
 export function createNamespaceService(
   opts: NamespaceServiceOptions,
@@ -69,12 +76,26 @@ export function createNamespaceService(
     return result;
   }
 
+  const putObject: Handlers['putObject'] = (req, ctx) => write('putObject', req, ctx, req);
+  const deleteObject: Handlers['deleteObject'] = (req, ctx) => write('deleteObject', req, ctx, req);
+  const getObject: Handlers['getObject'] = async (req) =>
+    read(
+      req,
+      (sm) => {
+        const version = sm.getObject(req);
+        return version instanceof NamespaceError ? version : { version };
+      },
+      req,
+    );
+
   return {
+    batch: createBatchHandler({ putObject, deleteObject, getObject }, opts.logger),
     createBucket: (req, ctx) => write('createBucket', req, ctx),
     deleteBucket: (req, ctx) => write('deleteBucket', req, ctx),
     setBucketVersioning: (req, ctx) => write('setBucketVersioning', req, ctx),
-    putObject: (req, ctx) => write('putObject', req, ctx, req),
-    deleteObject: (req, ctx) => write('deleteObject', req, ctx, req),
+    putObject,
+    getObject,
+    deleteObject,
     createMultipartUpload: (req, ctx) => write('createMultipartUpload', req, ctx, req),
     registerPart: (req, ctx) => write('registerPart', req, ctx, req),
     completeMultipartUpload: (req, ctx) => write('completeMultipartUpload', req, ctx, req),
@@ -89,15 +110,6 @@ export function createNamespaceService(
         return bucket instanceof NamespaceError ? bucket : { bucket };
       }),
     listBuckets: async (req) => read(req, (sm) => sm.listBuckets(req)),
-    getObject: async (req) =>
-      read(
-        req,
-        (sm) => {
-          const version = sm.getObject(req);
-          return version instanceof NamespaceError ? version : { version };
-        },
-        req,
-      ),
     listObjects: async (req) => read(req, (sm) => sm.listObjects(req)),
     listObjectVersions: async (req) => read(req, (sm) => sm.listObjectVersions(req)),
     listParts: async (req) => read(req, (sm) => sm.listParts(req), req),

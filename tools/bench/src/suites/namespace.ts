@@ -20,6 +20,9 @@
 // batches (`chain`: entries per Forward, calls served per commit by method).
 //
 // Args: --seconds=<per case, default 5> --inFlight=<default 64> --listKeys=<default 5000>
+// --noBatch: the router sends every call on its own instead of coalescing
+// concurrent PutObject / DeleteObject / metadata-only GetObject calls per
+// replica into Batch calls (its default), to compare the two.
 // --cpuProfDir=<dir>: the namespace processes run with --cpu-prof into it, and
 // `phasesMonotonicUs` gives each case's window on the profiles' clock (run
 // this process with node --cpu-prof too to profile the router).
@@ -48,6 +51,8 @@ interface Args {
   listKeys: number;
   /** Where the namespace processes write `--cpu-prof` profiles (none if unset). */
   cpuProfDir: string | undefined;
+  /** Router batching (NamespaceRouterOptions.batching). */
+  batching: boolean;
 }
 
 function parseArgs(args: string[]): Args {
@@ -58,6 +63,7 @@ function parseArgs(args: string[]): Args {
     inFlight: Number(get('inFlight') ?? 64),
     listKeys: Number(get('listKeys') ?? 5_000),
     cpuProfDir: get('cpuProfDir'),
+    batching: !args.includes('--noBatch'),
   };
 }
 
@@ -226,7 +232,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     const cpu = cpuReader([...procs, { name: 'etcd', pid: etcdServer.pid }]);
-    router = await NamespaceRouter.open({ etcd, keyspace, logger });
+    router = await NamespaceRouter.open({ etcd, keyspace, logger, batching: args.batching });
     const ns = router;
     const bucket = 'bench-bucket';
     await ns.createBucket({ writeId: 'bench-create', name: bucket, ownerAccountId: 'acct-1' });
@@ -319,6 +325,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       partitions: PARTITIONS,
       replicas: 3,
       inFlight: args.inFlight,
+      batching: args.batching,
       idleCpuMsPerSecond,
       commits: { ...commits, chain },
       lookups,

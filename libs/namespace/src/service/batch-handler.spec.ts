@@ -1,0 +1,171 @@
+// The Batch RPC's handler over a real chain of two replicas in one process
+// (LocalPeers): each op runs as its unary call would, concurrently, and is
+// answered on its own — wins and refusals side by side in one batch.
+import { create } from '@bufbuild/protobuf';
+import type { ChainRecord } from '@platter/cluster';
+import { batchOpErrorOf, MAX_BATCH_OPS } from '@platter/namespace-client';
+import { commonV1, namespaceV1 } from '@platter/proto';
+import { Code, Metadata, RpcError, type HandlerContext } from '@platter/rpc';
+import { createLogger } from '@platter/telemetry';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChainReplica } from '../chain/chain-replica.js';
+import { NamespaceError } from '../errors.js';
+import { LocalPeers } from '../testing/local-peers.js';
+import { createBucketOp, putObjectOp } from '../testing/requests.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { createNamespaceService } from './namespace-service.js';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+const R = commonV1.ErrorReason;
+const EPOCH = 1;
+const teardown: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const t of teardown.splice(0).reverse()) await t();
+});
+
+function ctx(): HandlerContext {
+  return {
+    signal: new AbortController().signal,
+    deadline: undefined,
+    metadata: new Metadata(),
+    peer: 'test',
+    callOptions: () => ({}),
+  };
+}
+
+const route = (partitionId = 0) => ({ partitionId, chainEpoch: BigInt(EPOCH) });
+
+/** A chain a → b of partition 0 (the only one), and the NamespaceService of each member. */
+async function chain() {
+  const peers = new LocalPeers();
+  const replicas = new Map<string, ChainReplica>();
+  for (const id of ['a', 'b']) {
+    const tmp = await makeTempDir(`batch-${id}`);
+    const replica = await ChainReplica.open({
+      partition: 0,
+      memberId: id,
+      dir: tmp.dir,
+      peers,
+      mapSizeBytes: 2 ** 26,
+      logger,
+    });
+    teardown.push(async () => {
+      await replica.close();
+      await tmp.remove();
+    });
+    peers.register(id, { replica: (p) => (p === 0 ? replica : undefined), all: () => [replica] });
+    replicas.set(id, replica);
+  }
+  const record: ChainRecord = {
+    partition: 0,
+    epoch: EPOCH,
+    replicas: ['a', 'b'],
+    joining: [],
+    updatedAt: new Date().toISOString(),
+  };
+  for (const r of replicas.values()) r.configure(record);
+  const serviceOf = (id: string) => {
+    const replica = replicas.get(id) as ChainReplica;
+    return createNamespaceService({
+      replicas: { replica: (p) => (p === 0 ? replica : undefined), all: () => [replica] },
+      partitionCount: 1,
+      logger,
+    });
+  };
+  const head = serviceOf('a');
+  const made = await (replicas.get('a') as ChainReplica).write(
+    createBucketOp('bkt'),
+    create(namespaceV1.PartitionRouteSchema, route()),
+  );
+  if (made instanceof NamespaceError) throw made;
+  return { head, tail: serviceOf('b') };
+}
+
+function put(key: string, body: string, ifNoneMatch = false): namespaceV1.BatchOp {
+  const request = putObjectOp({
+    bucket: 'bkt',
+    key,
+    body,
+    condition: ifNoneMatch ? { kind: 'ifNoneMatch' } : undefined,
+  }).request;
+  return create(namespaceV1.BatchOpSchema, { op: { case: 'putObject', value: { ...request, route: route() } } });
+}
+
+function get(key: string): namespaceV1.BatchOp {
+  return create(namespaceV1.BatchOpSchema, {
+    op: { case: 'getObject', value: { route: route(), bucket: 'bkt', key, metadataOnly: true } },
+  });
+}
+
+function batch(ops: namespaceV1.BatchOp[]): namespaceV1.BatchRequest {
+  return create(namespaceV1.BatchRequestSchema, { ops });
+}
+
+describe('NamespaceService.Batch', () => {
+  it('answers each op on its own: of two If-None-Match:* PUTs of one key exactly one wins, the other is refused as unary', async () => {
+    const { head, tail } = await chain();
+    const wrongRole = get('elsewhere');
+    const res = await head.batch(
+      batch([put('k', 'first', true), put('k', 'second', true), put('other', 'plain'), wrongRole]),
+      ctx(),
+    );
+    const results = (res.results ?? []).map((r) => create(namespaceV1.BatchResultSchema, r).result);
+    expect(results).toHaveLength(4);
+    const [one, two, other, misrouted] = results;
+    const outcomes = [one, two].map((r) => r?.case);
+    expect(outcomes.sort()).toEqual(['error', 'putObject']);
+    const refused = [one, two].find((r) => r?.case === 'error');
+    expect(refused?.case === 'error' && refused.value.code).toBe(Code.FAILED_PRECONDITION);
+    expect(refused?.case === 'error' && refused.value.detail?.reason).toBe(R.PRECONDITION_FAILED);
+    expect(other?.case).toBe('putObject');
+    // A GET sent to the head: refused alone, as the unary call is (the router re-routes on WRONG_ROLE).
+    expect(misrouted?.case === 'error' && misrouted.value.detail?.reason).toBe(R.WRONG_ROLE);
+
+    // The same refusal the unary call gives now, field for field.
+    const unary = await head
+      .putObject(
+        {
+          ...putObjectOp({ bucket: 'bkt', key: 'k', body: 'third', condition: { kind: 'ifNoneMatch' } }).request,
+          route: create(namespaceV1.PartitionRouteSchema, route()),
+        },
+        ctx(),
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(unary).toBeInstanceOf(RpcError);
+    const asBatch = create(namespaceV1.BatchOpErrorSchema, batchOpErrorOf(unary));
+    expect(refused?.case === 'error' && { code: refused.value.code, reason: refused.value.detail?.reason }).toEqual({
+      code: asBatch.code,
+      reason: asBatch.detail?.reason,
+    });
+
+    // The winner is what the tail reads; a missing key is NOT_FOUND there, next to it.
+    const read = await tail.batch(batch([get('k'), get('missing')]), ctx());
+    const [found, missing] = (read.results ?? []).map((r) => create(namespaceV1.BatchResultSchema, r).result);
+    const winner = one?.case === 'putObject' ? 'first' : 'second';
+    expect(found?.case === 'getObject' && found.value.version?.size).toBe(BigInt(winner.length));
+    expect(missing?.case === 'error' && missing.value.code).toBe(Code.NOT_FOUND);
+    expect(missing?.case === 'error' && missing.value.detail?.reason).toBe(R.NO_SUCH_KEY);
+  });
+
+  it('refuses an op for a partition not hosted here and an op naming nothing, alone', async () => {
+    const { head } = await chain();
+    const foreign = create(namespaceV1.BatchOpSchema, {
+      op: { case: 'deleteObject', value: { route: route(3), writeId: 'w-del', bucket: 'bkt', key: 'x' } },
+    });
+    const res = await head.batch(batch([foreign, create(namespaceV1.BatchOpSchema, {}), put('ok', 'fine')]), ctx());
+    const [a, b, c] = (res.results ?? []).map((r) => create(namespaceV1.BatchResultSchema, r).result);
+    expect(a?.case === 'error' && a.value.detail?.reason).toBe(R.WRONG_PARTITION);
+    expect(b?.case === 'error' && b.value.code).toBe(Code.INVALID_ARGUMENT);
+    expect(c?.case).toBe('putObject');
+  });
+
+  it('fails a malformed batch as a whole: empty, or over the cap', async () => {
+    const { head } = await chain();
+    await expect(head.batch(batch([]), ctx())).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
+    const tooMany = Array.from({ length: MAX_BATCH_OPS + 1 }, (_, i) => get(`k${i}`));
+    await expect(head.batch(batch(tooMany), ctx())).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
+  });
+});

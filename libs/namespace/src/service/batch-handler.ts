@@ -1,0 +1,71 @@
+import type { MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import { MAX_BATCH_OPS, batchOpErrorOf } from '@platter/namespace-client';
+import type { namespaceV1 } from '@platter/proto';
+import { Code, RpcError, type HandlerContext } from '@platter/rpc';
+import type { Logger } from '@platter/telemetry';
+
+type Service = typeof namespaceV1.NamespaceService;
+type Unary<M extends 'putObject' | 'deleteObject' | 'getObject'> = (
+  request: MessageShape<Service['method'][M]['input']>,
+  ctx: HandlerContext,
+) => Promise<MessageInitShape<Service['method'][M]['output']>>;
+
+/** The unary handlers a Batch runs its ops through. */
+export interface BatchableHandlers {
+  putObject: Unary<'putObject'>;
+  deleteObject: Unary<'deleteObject'>;
+  getObject: Unary<'getObject'>;
+}
+
+type BatchResultInit = MessageInitShape<typeof namespaceV1.BatchResultSchema>;
+
+/**
+ * The Batch RPC (namespace.proto): every op through its own unary handler —
+ * the same route checks, epoch fencing and replica.write or reader — all at
+ * once, so that the writes of one batch group-commit together; each op's
+ * failure becomes its own result and never fails the others.
+ */
+export function createBatchHandler(
+  handlers: BatchableHandlers,
+  logger: Logger | undefined,
+): (request: namespaceV1.BatchRequest, ctx: HandlerContext) => Promise<{ results: BatchResultInit[] }> {
+  const failed = (error: unknown, ctx: HandlerContext): BatchResultInit => {
+    let cause = error;
+    if (!(cause instanceof RpcError)) {
+      // As the unary server does: a call that ended under the handler answers with why it ended.
+      if (ctx.signal.aborted && ctx.signal.reason instanceof RpcError) cause = ctx.signal.reason;
+      else logger?.error({ err: error, peer: ctx.peer }, 'batch op failed');
+    }
+    return { result: { case: 'error', value: batchOpErrorOf(cause) } };
+  };
+
+  const runOp = (op: namespaceV1.BatchOp, ctx: HandlerContext): Promise<BatchResultInit> => {
+    const o = op.op;
+    switch (o.case) {
+      case 'putObject':
+        return handlers.putObject(o.value, ctx).then(
+          (value): BatchResultInit => ({ result: { case: 'putObject', value } }),
+          (error: unknown) => failed(error, ctx),
+        );
+      case 'deleteObject':
+        return handlers.deleteObject(o.value, ctx).then(
+          (value): BatchResultInit => ({ result: { case: 'deleteObject', value } }),
+          (error: unknown) => failed(error, ctx),
+        );
+      case 'getObject':
+        return handlers.getObject(o.value, ctx).then(
+          (value): BatchResultInit => ({ result: { case: 'getObject', value } }),
+          (error: unknown) => failed(error, ctx),
+        );
+      default:
+        return Promise.resolve(failed(new RpcError(Code.INVALID_ARGUMENT, 'batch op names no operation'), ctx));
+    }
+  };
+
+  return async (request, ctx) => {
+    const n = request.ops.length;
+    if (n === 0) throw new RpcError(Code.INVALID_ARGUMENT, 'empty batch');
+    if (n > MAX_BATCH_OPS) throw new RpcError(Code.INVALID_ARGUMENT, `batch of ${n} ops (at most ${MAX_BATCH_OPS})`);
+    return { results: await Promise.all(request.ops.map((op) => runOp(op, ctx))) };
+  };
+}
