@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DigestPool } from './digest-pool.js';
+import { DigestPool, LOCAL_DIGEST_MAX_BYTES } from './digest-pool.js';
 
 const pool = new DigestPool(2);
 afterAll(() => pool.close());
@@ -18,13 +18,27 @@ describe('DigestPool', () => {
     });
   });
 
-  it('keeps the caller free to reuse its buffer once update returns', async () => {
-    const buf = Buffer.from('hello');
-    const s = pool.open(['md5']);
-    s.update(buf);
-    buf.fill(0);
-    const [md5] = await s.digest();
-    expect(md5!.toString('hex')).toBe(createHash('md5').update('hello').digest('hex'));
-    expect(() => s.update(buf)).toThrow('closed');
+  it('keeps the caller free to reuse its buffer once update returns, on a thread or on the loop', async () => {
+    for (const size of [undefined, 5]) {
+      const buf = Buffer.from('hello');
+      const s = pool.open(['md5'], size);
+      s.update(buf);
+      buf.fill(0);
+      const [md5] = await s.digest();
+      expect(md5!.toString('hex')).toBe(createHash('md5').update('hello').digest('hex'));
+      expect(() => s.update(buf)).toThrow('closed');
+    }
+  });
+
+  it('hashes small bodies on the loop and large ones on a thread, to the same digests', async () => {
+    for (const size of [0, 4096, LOCAL_DIGEST_MAX_BYTES, LOCAL_DIGEST_MAX_BYTES + 1]) {
+      const body = randomBytes(size);
+      const s = pool.open(['md5', 'sha256'], size);
+      expect(s.constructor.name).toBe(size <= LOCAL_DIGEST_MAX_BYTES ? 'LocalDigestSession' : 'WorkerDigestSession');
+      for (let off = 0; off < size; off += 1000) s.update(body.subarray(off, off + 1000));
+      const [md5, sha256] = await s.digest();
+      expect(md5!.toString('hex')).toBe(createHash('md5').update(body).digest('hex'));
+      expect(sha256!.toString('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+    }
   });
 });

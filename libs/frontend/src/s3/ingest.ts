@@ -65,7 +65,7 @@ export async function ingest(
   body: ByteSource,
   opts: { partNumber: number; allowInline: boolean },
 ): Promise<Ingested> {
-  const session = deps.digests.open(body.sha256Hex !== undefined ? ['md5', 'sha256'] : ['md5']);
+  const session = deps.digests.open(body.sha256Hex !== undefined ? ['md5', 'sha256'] : ['md5'], body.size);
   const tap = body.checksum ? new ChecksumTap(body.checksum) : undefined;
   let stored: { kind: 'inline'; bytes: Buffer } | { kind: 'striped'; part: PartLayoutInit; missing: number[] };
   try {
