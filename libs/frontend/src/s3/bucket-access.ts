@@ -1,4 +1,4 @@
-import { S3Error } from '@platter/s3';
+import { bucketNameProblem, S3Error, validateBucketName } from '@platter/s3';
 import type { S3Call } from '../http/s3-call.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -22,6 +22,9 @@ export async function checkBucketAccess(
   bucket: string,
   expectedOwnerHeader = 'x-amz-expected-bucket-owner',
 ): Promise<void> {
+  // No bucket can have a name CreateBucket refuses: say so (InvalidBucketName,
+  // 400) rather than ask the namespace, which rejects such a name as a bad argument.
+  validateBucketName(bucket);
   let memo = owners.get(deps);
   if (!memo) owners.set(deps, (memo = new Map()));
   const now = performance.now();
@@ -49,6 +52,7 @@ export async function checkBucketAccess(
  * Shares the owners' short memory; a namespace error propagates.
  */
 export async function bucketExists(deps: ObjectStoreDeps, bucket: string, signal: AbortSignal): Promise<boolean> {
+  if (bucketNameProblem(bucket) !== undefined) return false;
   const seen = owners.get(deps)?.get(bucket);
   if (seen && performance.now() - seen.at <= OWNER_TTL_MS) return true;
   try {

@@ -172,4 +172,15 @@ describe('checkBucketAccess', () => {
       checkBucketAccess(deps, fakeCall({ bucket: 'bkt', headers: { 'x-amz-expected-bucket-owner': 'nobody' } }), 'bkt'),
     ).rejects.toMatchObject({ code: 'AccessDenied', status: 403 });
   });
+
+  it('answers InvalidBucketName for a name no bucket can have, without asking the namespace', async () => {
+    const world = emptyWorld();
+    const deps = depsOf(world);
+    deps.namespace.getBucket = () => Promise.reject(new Error('the namespace must not be asked'));
+    for (const name of ['ab', 'Upper', 'a..b', '-lead'])
+      await expect(checkBucketAccess(deps, fakeCall({ bucket: name }), name), name).rejects.toMatchObject({
+        code: 'InvalidBucketName',
+        status: 400,
+      });
+  });
 });
