@@ -40,6 +40,9 @@ import { freePort, startEtcd, startProcess, waitFor, type ProcessHandle } from '
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const MAIN = path.join(ROOT, 'apps', 'namespace', 'dist', 'main.js');
 const PARTITIONS = 4;
+// PUTs in flight while filling the listing bucket: loading is about throughput
+// (batches grow with concurrency), and a 1,000,000-key bucket takes ~15 min at 256.
+const LIST_LOAD_IN_FLIGHT = 256;
 const MEMBERS = ['nsb-1', 'nsb-2', 'nsb-3'];
 const LIST_PAGE = 1_000;
 // How long the idle background CPU is sampled, ms.
@@ -288,7 +291,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
     await ns.createBucket({ writeId: 'bench-list-create', name: listBucket, ownerAccountId: 'acct-1' });
     let loaded = 0;
     await Promise.all(
-      Array.from({ length: 64 }, async () => {
+      Array.from({ length: LIST_LOAD_IN_FLIGHT }, async () => {
         while (loaded < args.listKeys) {
           const i = loaded++;
           await ns.putObject({
