@@ -32,6 +32,11 @@ function populate(view: FleetView, count: number, k: number, m: number, bytes: n
 }
 
 /** Every shard of `stripes` on one of `sources`, as a move candidate. */
+/** Every shard on the planner's chosen sources, as move candidates. */
+function candidatesOnSources(stripes: Stripe[], sources: readonly { diskIndex: number }[]) {
+  return candidatesOn(stripes, new Set(sources.map((s) => s.diskIndex)));
+}
+
 function candidatesOn(stripes: Stripe[], sources: Set<number>): MoveCandidate<{ stripe: number; index: number }>[] {
   const out: MoveCandidate<{ stripe: number; index: number }>[] = [];
   stripes.forEach((s, stripe) =>
@@ -80,12 +85,7 @@ describe('RebalancePlanner', () => {
     const sources = planner.selectSources(view, 100);
     expect(sources.length).toBeGreaterThan(0);
     expect(sources.every((s) => s.reason === 'fill' && s.diskIndex < disks.length)).toBe(true);
-    const plan = planner.planMoves(
-      view,
-      sources,
-      candidatesOn(stripes, new Set(sources.map((s) => s.diskIndex))),
-      200 * GiB,
-    );
+    const plan = planner.planMoves(view, sources, candidatesOnSources(stripes, sources), 200 * GiB);
     expect(plan.moves.length).toBe(200);
     expect(plan.bytes).toBe(200 * GiB);
     expect(plan.skippedBudget).toBeGreaterThan(0);
@@ -143,7 +143,7 @@ describe('RebalancePlanner', () => {
     for (let round = 0; round < 20; round++) {
       const sources = planner.selectSources(view, 1000).filter((s) => s.reason === 'drain');
       expect(sources.length).toBeGreaterThan(0);
-      const candidates = candidatesOn(stripes, new Set(sources.map((s) => s.diskIndex)));
+      const candidates = candidatesOnSources(stripes, sources);
       const plan = planner.planMoves(view, sources, candidates, Number.POSITIVE_INFINITY);
       refused = plan.skippedNoTarget;
       if (plan.moves.length === 0) break;
@@ -180,12 +180,7 @@ describe('RebalancePlanner', () => {
     });
     const sources = planner.selectSources(view, 1000);
     expect(sources.some((s) => s.diskIndex === 0)).toBe(sources.find((s) => s.diskIndex === 0)?.reason === 'fill');
-    const plan = planner.planMoves(
-      view,
-      sources,
-      candidatesOn(stripes, new Set(sources.map((s) => s.diskIndex))),
-      1e6 * GiB,
-    );
+    const plan = planner.planMoves(view, sources, candidatesOnSources(stripes, sources), 1e6 * GiB);
     expect(plan.moves.length).toBeGreaterThan(0);
     const inbound = new Map<number, number>();
     for (const move of plan.moves) inbound.set(move.to, (inbound.get(move.to) ?? 0) + move.bytes);
@@ -343,12 +338,7 @@ describe('RebalancePlanner heat moves', () => {
       policy: { heatPerMovedByte, maxBytesPerSource: 100 * GiB, maxBytesPerTarget: 100 * GiB },
     });
     const sources = planner.selectSources(view, 100);
-    const plan = planner.planMoves(
-      view,
-      sources,
-      candidatesOn(stripes, new Set(sources.map((s) => s.diskIndex))),
-      1e6 * GiB,
-    );
+    const plan = planner.planMoves(view, sources, candidatesOnSources(stripes, sources), 1e6 * GiB);
     expect(plan.moves.length).toBeGreaterThan(0);
     const out = new Map<number, number>();
     for (const move of plan.moves) out.set(move.from, (out.get(move.from) ?? 0) + move.bytes);

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { Code, rpcErrorWithDetail } from '@platter/rpc';
 import { describe, expect, it } from 'vitest';
-import { fakeCall } from '../testing/fake-call.js';
+import { completeUploadCall } from '../testing/fake-call.js';
 import type { NamespaceApi } from './namespace-api.js';
 import { completeMultipartUpload } from './multipart.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -33,24 +33,8 @@ function world(answer: () => Promise<namespaceV1.CompleteMultipartUploadResponse
   return { deps, sent };
 }
 
-const complete = (deps: ObjectStoreDeps, parts: Array<[number, string]>) => {
-  const xml = Buffer.from(
-    '<CompleteMultipartUpload>' +
-      parts.map(([n, etag]) => `<Part><PartNumber>${n}</PartNumber><ETag>"${etag}"</ETag></Part>`).join('') +
-      '</CompleteMultipartUpload>',
-  );
-  return completeMultipartUpload(
-    deps,
-    fakeCall({
-      method: 'POST',
-      bucket: 'bkt',
-      key: 'obj',
-      query: 'uploadId=u1',
-      headers: { 'content-length': String(xml.length) },
-      body: [xml],
-    }),
-  );
-};
+const complete = (deps: ObjectStoreDeps, parts: Array<[number, string]>) =>
+  completeMultipartUpload(deps, completeUploadCall(parts));
 
 const committed = async () =>
   create(namespaceV1.CompleteMultipartUploadResponseSchema, {

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { describe, expect, it } from 'vitest';
-import { fakeCall } from '../testing/fake-call.js';
+import { completeUploadCall } from '../testing/fake-call.js';
 import type { NamespaceApi } from './namespace-api.js';
 import { completeMultipartUpload } from './multipart.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -9,13 +9,6 @@ import type { ObjectStoreDeps } from './object-store-deps.js';
 // A completed upload whose parts reached only the write quorum: the shards
 // they lack are named in the repair stream, read back from the committed
 // layout (Complete answers the version without it).
-
-const COMPLETE_XML = Buffer.from(
-  '<CompleteMultipartUpload>' +
-    '<Part><PartNumber>1</PartNumber><ETag>"e1"</ETag></Part>' +
-    '<Part><PartNumber>2</PartNumber><ETag>"e2"</ETag></Part>' +
-    '</CompleteMultipartUpload>',
-);
 
 function partLayout(partNumber: number, present: number[]): commonV1.PartLayout {
   return create(commonV1.PartLayoutSchema, {
@@ -55,14 +48,10 @@ function depsWith(layoutRead: () => Promise<namespaceV1.GetObjectResponse>) {
 const complete = (deps: ObjectStoreDeps) =>
   completeMultipartUpload(
     deps,
-    fakeCall({
-      method: 'POST',
-      bucket: 'bkt',
-      key: 'obj',
-      query: 'uploadId=u1',
-      headers: { 'content-length': String(COMPLETE_XML.length) },
-      body: [COMPLETE_XML],
-    }),
+    completeUploadCall([
+      [1, 'e1'],
+      [2, 'e2'],
+    ]),
   );
 
 describe('completeMultipartUpload repair hints', () => {

@@ -38,3 +38,20 @@ export function fakeCall(opts: {
     logger: SILENT,
   };
 }
+
+/** A CompleteMultipartUpload of upload `u1` of `bkt/obj` listing `parts` as (number, ETag). */
+export function completeUploadCall(parts: ReadonlyArray<readonly [number, string]>): S3Call {
+  const xml = Buffer.from(
+    '<CompleteMultipartUpload>' +
+      parts.map(([n, etag]) => `<Part><PartNumber>${n}</PartNumber><ETag>"${etag}"</ETag></Part>`).join('') +
+      '</CompleteMultipartUpload>',
+  );
+  return fakeCall({
+    method: 'POST',
+    bucket: 'bkt',
+    key: 'obj',
+    query: 'uploadId=u1',
+    headers: { 'content-length': String(xml.length) },
+    body: [xml],
+  });
+}
