@@ -9,7 +9,7 @@ import {
   type MessageInitShape,
   type MessageShape,
 } from '@bufbuild/protobuf';
-import { encodeFlat, type FlatPlan } from './flat-codec.js';
+import { encodeCompiled, type CompiledPlan } from './compiled-codec.js';
 import { toBuffer, type SerializedMessage } from './serialized-message.js';
 import { varint32Size, writeVarint32 } from './varint.js';
 
@@ -111,7 +111,7 @@ export class BulkFrame implements SerializedMessage {
  * Serializes a message whose large bytes fields must not pass through the
  * protobuf-es writer, which would copy them into its output.
  *
- * The other fields are encoded by the flat codec, or by `toBinary` from a copy
+ * The other fields are encoded by the compiled codec, or by `toBinary` from a copy
  * of the message that lacks the large bytes fields; each of those follows as
  * tag, length and payload. Field order on the wire is free in protobuf and a oneof carries one
  * member, so any parser reads back the same message. When the bulk field has
@@ -124,12 +124,12 @@ export function serializeBulk<Desc extends DescMessage>(
   schema: Desc,
   fields: readonly DescField[],
   value: MessageInitShape<Desc> | MessageShape<Desc>,
-  flat?: FlatPlan,
+  compiled?: CompiledPlan,
 ): SerializedMessage {
-  if (flat !== undefined) {
-    // A flat message needs neither create() nor a copy without the payloads.
+  if (compiled !== undefined) {
+    // The compiled codec needs neither create() nor a copy without the payloads.
     const large = fields.filter((field) => (bulkValue(value as Fields, field)?.byteLength ?? 0) >= BULK_MIN_BYTES);
-    const head = encodeFlat(flat, value, large);
+    const head = encodeCompiled(compiled, value, large);
     if (head !== undefined) {
       if (large.length === 0) return head;
       return new BulkFrame(

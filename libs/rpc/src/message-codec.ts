@@ -8,7 +8,7 @@ import {
   type MessageShape,
 } from '@bufbuild/protobuf';
 import { BulkFrame, bulkFields, serializeBulk } from './bulk-codec.js';
-import { decodeFlat, encodeFlat, flatPlan } from './flat-codec.js';
+import { compiledPlan, decodeCompiled, encodeCompiled } from './compiled-codec.js';
 import { toBuffer, type SerializedMessage } from './serialized-message.js';
 import { MessageCodecError } from './codec-error.js';
 
@@ -35,8 +35,8 @@ const CODECS = new WeakMap<DescMessage, MessageCodec<DescMessage>>();
  * The codec for a message type (cached per descriptor).
  *
  * Rules: a message with at least one top-level singular `bytes` field gets the
- * bulk encoder (see bulk-codec.ts); a flat message (proto3, singular scalars
- * and enums only) gets the compiled codec of flat-codec.ts; everything else,
+ * bulk encoder (see bulk-codec.ts); a proto3 message gets the compiled codec
+ * of compiled-codec.ts; everything else,
  * and whatever those two decline, goes through protobuf-es `toBinary` and
  * `fromBinary`. Bytes fields always decode as a `subarray` of the input (as
  * protobuf-es 2.13 does too), so a shard payload arrives as a view of the
@@ -55,15 +55,15 @@ export function messageCodec<Desc extends DescMessage>(schema: Desc): MessageCod
 function buildCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
   const fields = bulkFields(schema);
   const bulk = fields.length > 0;
-  const flat = flatPlan(schema);
+  const compiled = compiledPlan(schema);
   const fail = (what: string, error: unknown): MessageCodecError =>
     new MessageCodecError(schema.typeName, `${what}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   const serialize = (value: MessageInitShape<Desc> | MessageShape<Desc>): SerializedMessage => {
     try {
-      if (bulk) return serializeBulk(schema, fields, value, flat);
-      const fast = flat === undefined ? undefined : encodeFlat(flat, value as object);
+      if (bulk) return serializeBulk(schema, fields, value, compiled);
+      const fast = compiled === undefined ? undefined : encodeCompiled(compiled, value as object);
       if (fast !== undefined) return fast;
       const message = isMessage(value, schema) ? value : create(schema, value as MessageInitShape<Desc>);
       return toBuffer(toBinary(schema, message));
@@ -80,7 +80,7 @@ function buildCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> 
       return serialized instanceof BulkFrame ? serialized.toBuffer() : (serialized as Buffer);
     },
     decode: (bytes) => {
-      const fast = flat === undefined ? undefined : decodeFlat(flat, bytes);
+      const fast = compiled === undefined ? undefined : decodeCompiled(compiled, bytes);
       if (fast !== undefined) return fast as MessageShape<Desc>;
       try {
         return fromBinary(schema, bytes);

@@ -1,7 +1,8 @@
-import { fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { asBuffer, readU64be, u64be } from '@platter/namespace-client';
+import { messageCodec } from '@platter/rpc';
 
 /**
  * Values of the replicated tables. Each starts with a record format byte so a
@@ -20,12 +21,12 @@ function checkFormat(bytes: Uint8Array): void {
 }
 
 function encodeMessage<D extends DescMessage>(schema: D, message: MessageShape<D>): Buffer {
-  return Buffer.concat([Buffer.from([RECORD_FORMAT]), toBinary(schema, message)]);
+  return Buffer.concat([Buffer.from([RECORD_FORMAT]), messageCodec(schema).encode(message)]);
 }
 
 function decodeMessage<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageShape<D> {
   checkFormat(bytes);
-  return fromBinary(schema, plain(bytes).subarray(1));
+  return messageCodec(schema).decode(plain(bytes).subarray(1));
 }
 
 /**
@@ -57,8 +58,8 @@ const VERSION_HEADER_BYTES = 6;
  * decodes the metadata and the layout.
  */
 export function encodeVersion(version: namespaceV1.ObjectVersion): Buffer {
-  const meta = toBinary(namespaceV1.ObjectVersionSchema, { ...version, layout: undefined, isLatest: false });
-  const layout = version.layout ? toBinary(commonV1.ObjectLayoutSchema, version.layout) : new Uint8Array(0);
+  const meta = messageCodec(namespaceV1.ObjectVersionSchema).encode({ ...version, layout: undefined, isLatest: false });
+  const layout = version.layout ? messageCodec(commonV1.ObjectLayoutSchema).encode(version.layout) : new Uint8Array(0);
   const etag = Buffer.from(version.etag, 'utf8');
   const storageClass = Buffer.from(version.storageClass, 'utf8');
   const owner = Buffer.from(version.ownerAccountId, 'utf8');
@@ -106,15 +107,15 @@ function metaSpan(bytes: Uint8Array): [number, number] {
 /** The version without its layout (HEAD). */
 export function decodeVersionMeta(bytes: Uint8Array): namespaceV1.ObjectVersion {
   const [start, end] = metaSpan(bytes);
-  return fromBinary(namespaceV1.ObjectVersionSchema, plain(bytes).subarray(start, end));
+  return messageCodec(namespaceV1.ObjectVersionSchema).decode(plain(bytes).subarray(start, end));
 }
 
 /** The whole version, layout included. */
 export function decodeVersion(bytes: Uint8Array): namespaceV1.ObjectVersion {
   const [start, end] = metaSpan(bytes);
   const view = plain(bytes);
-  const version = fromBinary(namespaceV1.ObjectVersionSchema, view.subarray(start, end));
-  if (end < bytes.byteLength) version.layout = fromBinary(commonV1.ObjectLayoutSchema, view.subarray(end));
+  const version = messageCodec(namespaceV1.ObjectVersionSchema).decode(view.subarray(start, end));
+  if (end < bytes.byteLength) version.layout = messageCodec(commonV1.ObjectLayoutSchema).decode(view.subarray(end));
   return version;
 }
 

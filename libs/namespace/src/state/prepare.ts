@@ -1,4 +1,3 @@
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { GenMessage } from '@bufbuild/protobuf/codegenv2';
 import { u64be, utf8 } from '@platter/namespace-client';
 import { decodeWriteId, encodeWriteId } from '../encoding/records.js';
@@ -15,6 +14,7 @@ import { OP_CODES, RESPONSE_SCHEMAS, type OpOf, type OpResponse, type OpType } f
 import { nowTimestamp, type OpHandler, type StateMachineLimits } from './prepare-scope.js';
 import { updateShardLocation } from './shard-ops.js';
 import { checkWriteId } from './validation.js';
+import { messageCodec } from '@platter/rpc';
 
 const HANDLERS: { readonly [T in OpType]: OpHandler<T> } = {
   createBucket,
@@ -81,7 +81,7 @@ export function prepareOp<T extends OpType>(
         }),
       };
     }
-    return { kind: 'duplicate', sequence: record.sequence, response: fromBinary(schema, record.response) };
+    return { kind: 'duplicate', sequence: record.sequence, response: messageCodec(schema).decode(record.response) };
   }
 
   const applied = store.applied();
@@ -112,7 +112,7 @@ export function prepareOp<T extends OpType>(
   mutations.put(
     'write_ids',
     writeIdKey(request.writeId),
-    encodeWriteId({ opCode: OP_CODES[type], sequence, response: toBinary(schema, response) }),
+    encodeWriteId({ opCode: OP_CODES[type], sequence, response: messageCodec(schema).encode(response) }),
   );
   mutations.put('write_id_seqs', writeIdSeqKey(sequence), utf8(request.writeId));
   return { kind: 'entry', entry: makeJournalEntry(sequence, options.epoch, mutations.list()), response };
