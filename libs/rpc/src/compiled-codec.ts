@@ -7,10 +7,11 @@ import { varint32Size, writeVarint32 } from './varint.js';
 // repeated fields (packed or not), string-keyed maps and oneofs. protobuf-es
 // encodes and decodes by reflection, which costs as much CPU as the rest of
 // a small unary call (tools/bench suite `rpc`) and most of a listing page
-// (3.5 ms to encode 309 object summaries; libs/namespace README). Here every
+// (2 ms to encode 309 object summaries; `npm run bench -- codec`). Here every
 // message type gets a field plan once; encoding sizes the whole tree in a
 // first pass (nested lengths kept in a scratch array, in visiting order),
-// then writes it into one Buffer; decoding fills copies of zero messages.
+// then writes it into one Buffer; decoding runs a function generated per
+// message type (see compileDecoder).
 //
 // Exactness is the contract: the bytes are those `toBinary` writes (fields in
 // number order, the same encodings, map entries with key and value always
@@ -74,7 +75,6 @@ interface OneofPlan {
 export interface CompiledPlan {
   readonly typeName: string;
   readonly fields: readonly FieldPlan[];
-  readonly byNumber: ReadonlyMap<number, FieldPlan>;
   readonly zero: Readonly<Record<string, unknown>>;
   readonly lists: readonly string[];
   readonly maps: readonly string[];
@@ -176,7 +176,6 @@ function buildPlan(schema: DescMessage): CompiledPlan {
   const plan: CompiledPlan = {
     typeName: schema.typeName,
     fields,
-    byNumber: new Map(),
     zero: create(schema) as unknown as Fields,
     lists: schema.fields.filter((f) => f.fieldKind === 'list').map((f) => f.localName),
     maps: schema.fields.filter((f) => f.fieldKind === 'map').map((f) => f.localName),
@@ -221,7 +220,6 @@ function buildPlan(schema: DescMessage): CompiledPlan {
   }
   fields.sort((a, b) => a.number - b.number);
   for (const field of fields) {
-    (plan.byNumber as Map<number, FieldPlan>).set(field.number, field);
     if (field.kind === MESSAGE_KIND) field.message = compiledPlan(field.desc.message as DescMessage);
   }
   return plan;
@@ -692,15 +690,6 @@ function long(longAsString: boolean, value: bigint | string): bigint | string {
   return longAsString ? String(value) : value;
 }
 
-/** A zero message of the plan's type, with its own lists, maps and oneof holders. */
-function zeroMessage(plan: CompiledPlan): Fields {
-  const m: Fields = { ...plan.zero };
-  for (const name of plan.lists) m[name] = [];
-  for (const name of plan.maps) m[name] = {};
-  for (const oneof of plan.oneofs) m[oneof.localName] = { case: undefined };
-  return m;
-}
-
 /** The next tag, with fromBinary's checks; -1 for one it would refuse. */
 function readTag(reader: BinaryReader, bytes: Uint8Array): number {
   // reader.tag() would allocate a pair per field; the same checks, inline.
@@ -718,99 +707,245 @@ function delimitedEnd(reader: BinaryReader, end: number): number {
   return stop > end ? -1 : stop;
 }
 
-/** Decodes one message ending at `end`, or undefined when protobuf-es must. */
-function decodeMessage(
-  plan: CompiledPlan,
-  reader: BinaryReader,
-  buf: Buffer,
-  end: number,
-  depth: number,
-): Fields | undefined {
-  if (depth > MAX_DEPTH) return undefined;
-  const m = zeroMessage(plan);
-  while (reader.pos < end) {
-    const tag = readTag(reader, buf);
-    if (tag < 0) return undefined;
-    const field = plan.byNumber.get(tag >>> 3);
-    if (field === undefined) return undefined;
-    const wireType = tag & 7;
-    switch (field.shape) {
-      case Shape.Scalar: {
-        if (wireType !== field.wireType) return undefined;
-        const v = readScalar(reader, buf, field.kind, field.longAsString, field.utf8Validation);
-        if (field.oneof === undefined) m[field.localName] = v;
-        else m[field.oneof] = { case: field.localName, value: v };
-        break;
+/** An int32 or enum: one byte inline, anything longer (negatives take ten) through BinaryReader. */
+function readInt32(reader: BinaryReader, buf: Buffer): number {
+  const byte = buf[reader.pos];
+  if (byte !== undefined && byte < 0x80) {
+    reader.pos++;
+    return byte;
+  }
+  return reader.int32();
+}
+
+function readUint32(reader: BinaryReader, buf: Buffer): number {
+  const byte = buf[reader.pos];
+  if (byte !== undefined && byte < 0x80) {
+    reader.pos++;
+    return byte;
+  }
+  return reader.uint32();
+}
+
+function readBool(reader: BinaryReader, buf: Buffer): boolean {
+  const v = readShortVarint(reader, buf);
+  return v < 0 ? reader.bool() : v !== 0;
+}
+
+function readLong(reader: BinaryReader, buf: Buffer, kind: number, longAsString: boolean): bigint | string {
+  // Non-negative and short: the common sizes, times and sequence numbers.
+  const v = readShortVarint(reader, buf);
+  if (v >= 0) return longAsString ? String(v) : BigInt(v);
+  return long(longAsString, kind === ScalarType.INT64 ? reader.int64() : reader.uint64());
+}
+
+/** Where readMapEntry leaves the entry it read (decoding is synchronous: one slot serves every call). */
+const ENTRY: { key: string; value: unknown } = { key: '', value: undefined };
+
+/** Reads one map entry into ENTRY; false when protobuf-es must decode the message. */
+function readMapEntry(reader: BinaryReader, buf: Buffer, end: number, field: FieldPlan, depth: number): boolean {
+  const stop = delimitedEnd(reader, end);
+  if (stop < 0) return false;
+  let key = '';
+  let v: unknown;
+  while (reader.pos < stop) {
+    const entryTag = readTag(reader, buf);
+    if (entryTag === ((1 << 3) | WireType.LengthDelimited)) {
+      key = readString(reader, buf, field.utf8Validation);
+    } else if (entryTag === ((2 << 3) | field.wireType)) {
+      if (field.kind === MESSAGE_KIND) {
+        const valueStop = delimitedEnd(reader, stop);
+        if (valueStop < 0) return false;
+        v = decoderOf(field.message as CompiledPlan)(reader, buf, valueStop, depth + 1);
+        if (v === undefined || reader.pos !== valueStop) return false;
+      } else {
+        v = readScalar(reader, buf, field.kind, field.longAsString, field.utf8Validation);
       }
-      case Shape.Message: {
-        if (wireType !== WireType.LengthDelimited) return undefined;
-        // A second occurrence merges into the first in protobuf-es: left to it.
-        if (fieldValue(field, m) !== undefined) return undefined;
-        const stop = delimitedEnd(reader, end);
-        if (stop < 0) return undefined;
-        const sub = decodeMessage(field.message as CompiledPlan, reader, buf, stop, depth + 1);
-        if (sub === undefined || reader.pos !== stop) return undefined;
-        if (field.oneof === undefined) m[field.localName] = sub;
-        else m[field.oneof] = { case: field.localName, value: sub };
-        break;
-      }
-      case Shape.List: {
-        const list = m[field.localName] as unknown[];
-        if (field.kind === MESSAGE_KIND) {
-          if (wireType !== WireType.LengthDelimited) return undefined;
-          const stop = delimitedEnd(reader, end);
-          if (stop < 0) return undefined;
-          const sub = decodeMessage(field.message as CompiledPlan, reader, buf, stop, depth + 1);
-          if (sub === undefined || reader.pos !== stop) return undefined;
-          list.push(sub);
-        } else if (wireType === WireType.LengthDelimited && field.wireType !== WireType.LengthDelimited) {
-          // Packed (fromBinary reads packed and unpacked alike).
-          const stop = delimitedEnd(reader, end);
-          if (stop < 0) return undefined;
-          while (reader.pos < stop)
-            list.push(readScalar(reader, buf, field.kind, field.longAsString, field.utf8Validation));
-          if (reader.pos !== stop) return undefined;
-        } else if (wireType === field.wireType) {
-          list.push(readScalar(reader, buf, field.kind, field.longAsString, field.utf8Validation));
-        } else {
-          return undefined;
-        }
-        break;
-      }
-      case Shape.Map: {
-        if (wireType !== WireType.LengthDelimited) return undefined;
-        const stop = delimitedEnd(reader, end);
-        if (stop < 0) return undefined;
-        let key = '';
-        let v: unknown;
-        while (reader.pos < stop) {
-          const entryTag = readTag(reader, buf);
-          if (entryTag === ((1 << 3) | WireType.LengthDelimited)) {
-            key = readString(reader, buf, field.utf8Validation);
-          } else if (entryTag === ((2 << 3) | field.wireType)) {
-            if (field.kind === MESSAGE_KIND) {
-              const valueStop = delimitedEnd(reader, stop);
-              if (valueStop < 0) return undefined;
-              v = decodeMessage(field.message as CompiledPlan, reader, buf, valueStop, depth + 1);
-              if (v === undefined || reader.pos !== valueStop) return undefined;
-            } else {
-              v = readScalar(reader, buf, field.kind, field.longAsString, field.utf8Validation);
-            }
-          } else {
-            return undefined;
-          }
-        }
-        if (reader.pos !== stop || key === '__proto__') return undefined;
-        if (v === undefined) {
-          v = field.kind === MESSAGE_KIND ? zeroMessage(field.message as CompiledPlan) : field.mapValueZero;
-          if (v instanceof Uint8Array) v = new Uint8Array(0);
-        }
-        (m[field.localName] as Fields)[key] = v;
-        break;
-      }
+    } else {
+      return false;
     }
   }
-  return reader.pos === end ? m : undefined;
+  if (reader.pos !== stop || key === '__proto__') return false;
+  if (v === undefined) {
+    if (field.kind === MESSAGE_KIND) {
+      const zero = decoderOf(field.message as CompiledPlan)(reader, buf, reader.pos, depth + 1);
+      if (zero === undefined) return false;
+      v = zero;
+    } else {
+      v = field.mapValueZero instanceof Uint8Array ? new Uint8Array(0) : field.mapValueZero;
+    }
+  }
+  ENTRY.key = key;
+  ENTRY.value = v;
+  return true;
+}
+
+/** What generated decoders call (their first parameter). */
+const HELPERS = {
+  tag: readTag,
+  end: delimitedEnd,
+  str: readString,
+  i32: readInt32,
+  u32: readUint32,
+  bool: readBool,
+  long: readLong,
+  scalar: readScalar,
+  entry: readMapEntry,
+  ENTRY,
+  zero64: protoInt64.zero,
+};
+
+type Decoder = (reader: BinaryReader, buf: Buffer, end: number, depth: number) => Fields | undefined;
+const DECODERS = new WeakMap<CompiledPlan, Decoder>();
+
+function decoderOf(plan: CompiledPlan): Decoder {
+  let decoder = DECODERS.get(plan);
+  if (decoder === undefined) {
+    decoder = compileDecoder(plan);
+    DECODERS.set(plan, decoder);
+  }
+  return decoder;
+}
+
+/** JavaScript for the zero value of a singular scalar or enum field, as create() gives it. */
+function zeroSource(field: FieldPlan): string {
+  switch (field.kind) {
+    case ScalarType.STRING:
+      return '""';
+    case ScalarType.BOOL:
+      return 'false';
+    case ScalarType.BYTES:
+      return 'new Uint8Array(0)';
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+    case ScalarType.SINT64:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return field.longAsString ? '"0"' : 'h.zero64';
+    default:
+      return '0';
+  }
+}
+
+/** JavaScript reading one value of a scalar or enum field at the reader `r` over `buf`. */
+function readSource(field: FieldPlan): string {
+  switch (field.kind) {
+    case ScalarType.STRING:
+      return `h.str(r, buf, ${field.utf8Validation})`;
+    case ScalarType.BOOL:
+      return 'h.bool(r, buf)';
+    case ScalarType.INT32:
+    case ENUM_KIND:
+      return 'h.i32(r, buf)';
+    case ScalarType.UINT32:
+      return 'h.u32(r, buf)';
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+      return `h.long(r, buf, ${field.kind}, ${field.longAsString})`;
+    default:
+      return `h.scalar(r, buf, ${field.kind}, ${field.longAsString}, ${field.utf8Validation})`;
+  }
+}
+
+/**
+ * A decoder specialised to one message type: the zero message as an object
+ * literal and a switch over the exact tags, so that every property is read
+ * and written by name. A generic loop over the plan (property names as data)
+ * ran 4–5× slower on a listing page: each summary paid for a Map lookup and
+ * a megamorphic keyed store per field. Names and numbers come from the
+ * descriptors and are embedded as JSON literals; nothing else is generated.
+ */
+function compileDecoder(plan: CompiledPlan): Decoder {
+  const name = (n: string): string => JSON.stringify(n);
+  const zero: string[] = [];
+  const byLocalName = new Map(plan.fields.map((f) => [f.localName, f]));
+  for (const key of Object.keys(plan.zero)) {
+    if (key === '$typeName') zero.push(`${name(key)}: ${name(plan.typeName)}`);
+    else if (plan.lists.includes(key)) zero.push(`${name(key)}: []`);
+    else if (plan.maps.includes(key)) zero.push(`${name(key)}: {}`);
+    else if (plan.oneofs.some((o) => o.localName === key)) zero.push(`${name(key)}: { case: undefined }`);
+    else {
+      const field = byLocalName.get(key);
+      if (field === undefined || field.shape !== Shape.Scalar) throw new Error(`unexpected zero field ${key}`);
+      zero.push(`${name(key)}: ${zeroSource(field)}`);
+    }
+  }
+  const children: CompiledPlan[] = [];
+  const cases: string[] = [];
+  plan.fields.forEach((field, i) => {
+    const k = name(field.localName);
+    const set = (v: string): string =>
+      field.oneof === undefined ? `m[${k}] = ${v};` : `m[${name(field.oneof)}] = { case: ${k}, value: ${v} };`;
+    const subMessage = (): string => {
+      children.push(field.message as CompiledPlan);
+      return (
+        `const s = h.end(r, end); if (s < 0) return undefined; ` +
+        `const v = (K[${children.length - 1}] ??= D(C[${children.length - 1}]))(r, buf, s, depth + 1); ` +
+        `if (v === undefined || r.pos !== s) return undefined;`
+      );
+    };
+    const tagOf = (wireType: number): number => ((field.number << 3) | wireType) >>> 0;
+    switch (field.shape) {
+      case Shape.Scalar:
+        cases.push(`case ${tagOf(field.wireType)}: ${set(readSource(field))} break;`);
+        break;
+      case Shape.Message: {
+        // A second occurrence merges into the first in protobuf-es: left to it.
+        const seen = field.oneof === undefined ? `m[${k}] !== undefined` : `m[${name(field.oneof)}].case === ${k}`;
+        cases.push(
+          `case ${tagOf(WireType.LengthDelimited)}: { if (${seen}) return undefined; ${subMessage()} ${set('v')} break; }`,
+        );
+        break;
+      }
+      case Shape.List:
+        if (field.kind === MESSAGE_KIND) {
+          cases.push(`case ${tagOf(WireType.LengthDelimited)}: { ${subMessage()} m[${k}].push(v); break; }`);
+        } else if (field.wireType === WireType.LengthDelimited) {
+          cases.push(`case ${tagOf(WireType.LengthDelimited)}: m[${k}].push(${readSource(field)}); break;`);
+        } else {
+          // Packed or not: fromBinary reads both.
+          cases.push(
+            `case ${tagOf(WireType.LengthDelimited)}: { const s = h.end(r, end); if (s < 0) return undefined; ` +
+              `const a = m[${k}]; while (r.pos < s) a.push(${readSource(field)}); ` +
+              `if (r.pos !== s) return undefined; break; }`,
+          );
+          cases.push(`case ${tagOf(field.wireType)}: m[${k}].push(${readSource(field)}); break;`);
+        }
+        break;
+      case Shape.Map:
+        cases.push(
+          `case ${tagOf(WireType.LengthDelimited)}: if (!h.entry(r, buf, end, F[${i}], depth)) return undefined; ` +
+            `m[${k}][h.ENTRY.key] = h.ENTRY.value; break;`,
+        );
+        break;
+    }
+  });
+  const source = `
+    return function decode(r, buf, end, depth) {
+      if (depth > ${MAX_DEPTH}) return undefined;
+      const m = { ${zero.join(', ')} };
+      while (r.pos < end) {
+        let tag = buf[r.pos];
+        if (tag < 0x80) r.pos++;
+        else {
+          tag = h.tag(r, buf);
+          if (tag < 0) return undefined;
+        }
+        switch (tag) {
+          ${cases.join('\n          ')}
+          default: return undefined;
+        }
+      }
+      return r.pos === end ? m : undefined;
+    };`;
+  const make = new Function('h', 'C', 'K', 'F', 'D', source) as (
+    h: typeof HELPERS,
+    c: CompiledPlan[],
+    k: Decoder[],
+    f: readonly FieldPlan[],
+    d: typeof decoderOf,
+  ) => Decoder;
+  // K: the children's decoders, looked up on first use (a type may contain itself).
+  return make(HELPERS, children, [], plan.fields, decoderOf);
 }
 
 /**
@@ -822,7 +957,7 @@ export function decodeCompiled(plan: CompiledPlan, bytes: Uint8Array): Fields | 
   const reader = new BinaryReader(bytes);
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return decodeMessage(plan, reader, buf, bytes.byteLength, 0);
+    return decoderOf(plan)(reader, buf, bytes.byteLength, 0);
   } catch {
     return undefined;
   }

@@ -7,7 +7,9 @@
 //   ack: head execute + flush, two Forward hops with a flush each, acks back).
 // - lookups: GetObject (metadata only) of random keys from the tail.
 // - list: ListObjects pages of 1,000 keys from a random start-after in a
-//   bucket of `listKeys` keys: every partition's tail pages, merged here.
+//   bucket of `listKeys` keys: every partition's tail pages, merged here;
+//   first 4 pages in flight (the two cores saturated: throughput, and
+//   latency with queueing), then one page at a time (a page's own latency).
 //
 // Targets (ARCHITECTURE, this machine): ≥ 3,000 commits/s, ≥ 10,000
 // lookups/s, 1,000-key list p99 < 50 ms. Two cores are shared by the three
@@ -45,6 +47,8 @@ const PARTITIONS = 4;
 const LIST_LOAD_IN_FLIGHT = 256;
 const MEMBERS = ['nsb-1', 'nsb-2', 'nsb-3'];
 const LIST_PAGE = 1_000;
+/** List pages in flight in the loaded list case; a second case lists one page at a time. */
+const LIST_IN_FLIGHT = 4;
 // How long the idle background CPU is sampled, ms.
 const IDLE_SAMPLE_MS = 2_000;
 
@@ -307,23 +311,22 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       }),
     );
     let listed = 0;
-    const list = await closedLoop(
-      cpu,
-      4,
-      args.seconds,
-      async (i) => {
-        const start = (i * 104729) % Math.max(1, args.listKeys - 2 * LIST_PAGE);
-        const page = await ns.listObjects({
-          bucket: listBucket,
-          startAfter: `k/${String(start).padStart(8, '0')}`,
-          maxKeys: LIST_PAGE,
-        });
-        // A merged page may stop short of max-keys (exactly, with a token), never be empty.
-        if (page.objects.length === 0 || !page.isTruncated) throw new Error(`page of ${page.objects.length} keys`);
-        listed += page.objects.length;
-      },
-      'list',
-    );
+    const listPage = async (i: number): Promise<void> => {
+      const start = (i * 104729) % Math.max(1, args.listKeys - 2 * LIST_PAGE);
+      const page = await ns.listObjects({
+        bucket: listBucket,
+        startAfter: `k/${String(start).padStart(8, '0')}`,
+        maxKeys: LIST_PAGE,
+      });
+      // A merged page may stop short of max-keys (exactly, with a token), never be empty.
+      if (page.objects.length === 0 || !page.isTruncated) throw new Error(`page of ${page.objects.length} keys`);
+      listed += page.objects.length;
+    };
+    // Loaded (4 pages in flight: the cores are saturated, latency includes queueing), then one page at a time.
+    const list = await closedLoop(cpu, LIST_IN_FLIGHT, args.seconds, listPage, 'list');
+    const listedLoaded = listed;
+    listed = 0;
+    const listOne = await closedLoop(cpu, 1, args.seconds, listPage, 'listOneInFlight');
     return {
       partitions: PARTITIONS,
       replicas: 3,
@@ -332,7 +335,12 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       idleCpuMsPerSecond,
       commits: { ...commits, chain },
       lookups,
-      list1000: { ...list, meanKeysPerPage: Math.round(listed / Math.max(1, list.count)) },
+      list1000: {
+        inFlight: LIST_IN_FLIGHT,
+        ...list,
+        meanKeysPerPage: Math.round(listedLoaded / Math.max(1, list.count)),
+      },
+      list1000OneInFlight: { ...listOne, meanKeysPerPage: Math.round(listed / Math.max(1, listOne.count)) },
       ...(args.cpuProfDir ? { phasesMonotonicUs: phases } : {}),
       targets: { commitsPerSecond: 3_000, lookupsPerSecond: 10_000, listP99Ms: 50 },
     };
