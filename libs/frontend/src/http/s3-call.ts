@@ -20,8 +20,8 @@ export interface S3Call {
 export interface S3Response {
   status: number;
   headers?: Record<string, string | number>;
-  /** XML text, or a byte stream; none for HEAD and 204. */
-  body?: string | AsyncIterable<Uint8Array>;
+  /** XML text, bytes already in memory (inline objects), or a byte stream; none for HEAD and 204. */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>;
 }
 
 export type S3Handler = (call: S3Call) => Promise<S3Response>;
