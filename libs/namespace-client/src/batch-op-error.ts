@@ -12,6 +12,11 @@ import { Code, INTERNAL_ERROR_MESSAGE, RpcError, isCode, readErrorDetail, rpcErr
 // answers (key ≤ 1 KiB, user metadata ≤ 2 KiB each) stay far below the 8 MiB
 // message limit. Past a few dozen ops a batch saves little more per op.
 export const MAX_BATCH_OPS = 256;
+// Most bytes of GetObject answers in one Batch response: half the 8 MiB
+// message limit (the rest covers the other answers). A full GetObject may
+// carry up to 64 KiB of inline bytes or a layout of thousands of parts; the
+// replica answers those past the budget with BATCH_RESPONSE_TOO_LARGE.
+export const MAX_BATCH_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export type BatchOpErrorInit = MessageInitShape<typeof namespaceV1.BatchOpErrorSchema>;
 

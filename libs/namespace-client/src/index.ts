@@ -42,4 +42,10 @@ export {
   type BatchOpResponse,
   type SendBatch,
 } from './batch-coalescer.js';
-export { batchOpErrorOf, MAX_BATCH_OPS, rpcErrorOfBatchOpError, type BatchOpErrorInit } from './batch-op-error.js';
+export {
+  batchOpErrorOf,
+  MAX_BATCH_OPS,
+  MAX_BATCH_RESPONSE_BYTES,
+  rpcErrorOfBatchOpError,
+  type BatchOpErrorInit,
+} from './batch-op-error.js';

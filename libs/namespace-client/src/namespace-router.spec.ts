@@ -2,7 +2,8 @@
 // a real etcd: concurrent PutObjects leave as one Batch, a per-op refusal
 // reaches the caller as the unary call's RpcError, a per-op STALE_EPOCH is
 // retried alone, a replica without Batch is called unary, and batching off
-// sends unary calls.
+// sends unary calls; full GetObjects go in Batches too, and one whose answer
+// did not fit in the Batch's response is asked again alone.
 import { ChainRecordCodec, connectEtcd, Keyspace, MemberRecordCodec, type Etcd3 } from '@platter/cluster';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import {
@@ -61,12 +62,25 @@ async function fixture(
     seen.unary++;
     return put(req);
   };
+  impl.getObject = async (req) => {
+    seen.unary++;
+    return { version: { key: req.key, size: 1n } };
+  };
   impl.batch = async (req) => {
     if (routerOptions.noBatch) throw new RpcError(Code.UNIMPLEMENTED, 'unknown method');
     seen.batches.push(req.ops.length);
     const results = await Promise.all(
       req.ops.map(async (op) => {
-        if (op.op.case !== 'putObject') throw new Error('only puts here');
+        if (op.op.case === 'getObject') {
+          // Keys named "big…" stand for answers past the Batch's response budget.
+          if (!op.op.value.key.startsWith('big'))
+            return { result: { case: 'getObject' as const, value: { version: { key: op.op.value.key, size: 2n } } } };
+          const tooLarge = rpcErrorWithDetail(Code.RESOURCE_EXHAUSTED, 'too large for this Batch', {
+            reason: R.BATCH_RESPONSE_TOO_LARGE,
+          });
+          return { result: { case: 'error' as const, value: batchOpErrorOf(tooLarge) } };
+        }
+        if (op.op.case !== 'putObject') throw new Error('only puts and gets here');
         try {
           return { result: { case: 'putObject' as const, value: await put(op.op.value) } };
         } catch (error) {
@@ -167,6 +181,20 @@ describe('NamespaceRouter batching', () => {
     const second = await router.putObject(putReq('c'));
     expect([...first, second].map((a) => a.replacedVersionId)).toEqual(['v-a', 'v-b', 'v-c']);
     expect(seen).toEqual({ batches: [], unary: 3 });
+  });
+
+  it('batches full GetObjects, and asks an answer too large for its Batch again alone', async () => {
+    const { router, seen } = await fixture('full-gets', ok);
+    const keys = ['a', 'big-1', 'b', 'big-2'];
+    const answers = await Promise.all(keys.map((key) => router.getObject({ bucket: 'b', key })));
+    // Sizes tell the two paths apart: 2 from the Batch, 1 from a unary call.
+    expect(answers.map((a) => [a.version?.key, a.version?.size])).toEqual([
+      ['a', 2n],
+      ['big-1', 1n],
+      ['b', 2n],
+      ['big-2', 1n],
+    ]);
+    expect(seen).toEqual({ batches: [4], unary: 2 });
   });
 
   it('sends every call unary with batching off', async () => {

@@ -394,7 +394,7 @@ export class NamespaceRouter {
         };
         const attemptDeadline = Math.min(deadline, Date.now() + this.attemptMs);
         try {
-          if (!connection.unbatched && this.batchable(method, request, options)) {
+          if (!connection.unbatched && this.batchable(method, options)) {
             const batcher = method === 'getObject' ? connection.reads : connection.writes;
             try {
               return (await batcher.submit(method as BatchableMethod, { ...request, route } as never, {
@@ -402,10 +402,12 @@ export class NamespaceRouter {
                 signal: options.signal,
               })) as Res<M>;
             } catch (error) {
+              const unimplemented = error instanceof RpcError && error.code === Code.UNIMPLEMENTED;
+              // An answer too large for the Batch's response is asked again alone (a read: nothing ran twice).
+              if (!unimplemented && errorReason(error) !== commonV1.ErrorReason.BATCH_RESPONSE_TOO_LARGE) throw error;
               // No unary handler answers UNIMPLEMENTED: only a replica without Batch
               // (mid-upgrade) does, and then nothing ran. Call it unary from now on.
-              if (!(error instanceof RpcError && error.code === Code.UNIMPLEMENTED)) throw error;
-              connection.unbatched = true;
+              if (unimplemented) connection.unbatched = true;
             }
           }
           const fn = connection.client[method] as unknown as (r: unknown, o: CallOptions) => Promise<Res<M>>;
@@ -442,13 +444,13 @@ export class NamespaceRouter {
 
   /**
    * Whether a call goes into its replica's next Batch: the single-key calls
-   * whose answers are small (a full GetObject may carry a layout of thousands
-   * of parts, so only metadata-only ones), without per-call headers.
+   * without per-call headers. A full GetObject may carry a layout of
+   * thousands of parts: the replica answers those past the Batch's response
+   * budget with BATCH_RESPONSE_TOO_LARGE, and they are asked again alone.
    */
-  private batchable(method: Method, request: unknown, options: CallOptions): boolean {
+  private batchable(method: Method, options: CallOptions): boolean {
     if (this.opts.batching === false || options.metadata !== undefined) return false;
-    if (method === 'putObject' || method === 'deleteObject') return true;
-    return method === 'getObject' && (request as RouterRequest<'getObject'>).metadataOnly === true;
+    return method === 'putObject' || method === 'deleteObject' || method === 'getObject';
   }
 
   private connectionFor(memberId: string): Connection | undefined {

@@ -13,6 +13,7 @@ import { NamespaceError } from '../errors.js';
 import { LocalPeers } from '../testing/local-peers.js';
 import { createBucketOp, putObjectOp } from '../testing/requests.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { createBatchHandler, type BatchableHandlers } from './batch-handler.js';
 import { createNamespaceService } from './namespace-service.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -167,5 +168,51 @@ describe('NamespaceService.Batch', () => {
     await expect(head.batch(batch([]), ctx())).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
     const tooMany = Array.from({ length: MAX_BATCH_OPS + 1 }, (_, i) => get(`k${i}`));
     await expect(head.batch(batch(tooMany), ctx())).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
+  });
+});
+
+describe('Batch response budget', () => {
+  // The handler alone, over stub handlers: each GET answers inline bytes of the size its key names.
+  const stubs: BatchableHandlers = {
+    putObject: async () => ({ replacedVersionId: '' }),
+    deleteObject: async () => ({ versionId: 'null' }),
+    getObject: async (req) => ({
+      version: {
+        key: req.key,
+        size: BigInt(req.key.length),
+        layout: { data: { case: 'inlineData', value: new Uint8Array(Number(req.key.slice(1))) } },
+      },
+    }),
+  };
+  const fullGet = (key: string) =>
+    create(namespaceV1.BatchOpSchema, { op: { case: 'getObject', value: { route: route(), bucket: 'bkt', key } } });
+
+  it('answers GETs past the budget with BATCH_RESPONSE_TOO_LARGE, the first one always, writes always', async () => {
+    const handle = createBatchHandler(stubs, logger, 1_000);
+    const ops = [
+      fullGet('g1500'),
+      fullGet('g100'),
+      put('w', 'write'),
+      fullGet('g600'),
+      fullGet('g200'),
+      fullGet('g50'),
+    ];
+    const res = await handle(batch(ops), ctx());
+    const cases = res.results.map((r) => {
+      const result = create(namespaceV1.BatchResultSchema, r).result;
+      return result.case === 'error' ? `error:${result.value.code}:${result.value.detail?.reason}` : result.case;
+    });
+    const tooLarge = `error:${Code.RESOURCE_EXHAUSTED}:${R.BATCH_RESPONSE_TOO_LARGE}`;
+    // 1,500 bytes alone exceed the budget but go first; each later GET goes while the sum of the kept ones fits.
+    expect(cases).toEqual(['getObject', tooLarge, 'putObject', tooLarge, tooLarge, tooLarge]);
+    const roomy = await createBatchHandler(stubs, logger, 2_000)(batch(ops), ctx());
+    expect(roomy.results.map((r) => create(namespaceV1.BatchResultSchema, r).result.case)).toEqual([
+      'getObject',
+      'getObject',
+      'putObject',
+      'error',
+      'getObject',
+      'getObject',
+    ]);
   });
 });

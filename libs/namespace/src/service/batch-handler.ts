@@ -1,7 +1,7 @@
 import type { MessageInitShape, MessageShape } from '@bufbuild/protobuf';
-import { MAX_BATCH_OPS, batchOpErrorOf } from '@platter/namespace-client';
-import type { namespaceV1 } from '@platter/proto';
-import { Code, RpcError, type HandlerContext } from '@platter/rpc';
+import { MAX_BATCH_OPS, MAX_BATCH_RESPONSE_BYTES, batchOpErrorOf } from '@platter/namespace-client';
+import { commonV1, namespaceV1 } from '@platter/proto';
+import { Code, RpcError, messageCodec, type HandlerContext } from '@platter/rpc';
 import type { Logger } from '@platter/telemetry';
 
 type Service = typeof namespaceV1.NamespaceService;
@@ -28,6 +28,7 @@ type BatchResultInit = MessageInitShape<typeof namespaceV1.BatchResultSchema>;
 export function createBatchHandler(
   handlers: BatchableHandlers,
   logger: Logger | undefined,
+  maxResponseBytes = MAX_BATCH_RESPONSE_BYTES,
 ): (request: namespaceV1.BatchRequest, ctx: HandlerContext) => Promise<{ results: BatchResultInit[] }> {
   const failed = (error: unknown, ctx: HandlerContext): BatchResultInit => {
     let cause = error;
@@ -66,6 +67,35 @@ export function createBatchHandler(
     const n = request.ops.length;
     if (n === 0) throw new RpcError(Code.INVALID_ARGUMENT, 'empty batch');
     if (n > MAX_BATCH_OPS) throw new RpcError(Code.INVALID_ARGUMENT, `batch of ${n} ops (at most ${MAX_BATCH_OPS})`);
-    return { results: await Promise.all(request.ops.map((op) => runOp(op, ctx))) };
+    return { results: withinBudget(await Promise.all(request.ops.map((op) => runOp(op, ctx))), maxResponseBytes) };
   };
+}
+
+/**
+ * Keeps the response under the budget (MAX_BATCH_RESPONSE_BYTES): full GetObject answers
+ * (inline bytes, layouts of many parts) past the budget become
+ * BATCH_RESPONSE_TOO_LARGE errors, which the caller sends again alone. Reads
+ * change nothing, so dropping an answer is safe; the first op's always stays.
+ */
+function withinBudget(results: BatchResultInit[], maxBytes: number): BatchResultInit[] {
+  const getCodec = messageCodec(namespaceV1.GetObjectResponseSchema);
+  let bytes = 0;
+  return results.map((r, i) => {
+    const result = r.result;
+    if (result?.case !== 'getObject') return r;
+    const size = getCodec.encode(result.value).byteLength;
+    bytes += size;
+    if (i === 0 || bytes <= maxBytes) return r;
+    bytes -= size;
+    return {
+      result: {
+        case: 'error',
+        value: {
+          code: Code.RESOURCE_EXHAUSTED,
+          message: `a ${size}-byte answer does not fit in this Batch's response`,
+          detail: { reason: commonV1.ErrorReason.BATCH_RESPONSE_TOO_LARGE },
+        },
+      },
+    };
+  });
 }

@@ -2045,7 +2045,10 @@ export const BatchResultSchema: GenMessage<BatchResult> = /*@__PURE__*/
  */
 export type BatchResponse = Message<"platter.namespace.v1.BatchResponse"> & {
   /**
-   * One per op, in the order of BatchRequest.ops.
+   * One per op, in the order of BatchRequest.ops. GetObject answers beyond
+   * the response budget (half the message limit) come back as
+   * RESOURCE_EXHAUSTED / BATCH_RESPONSE_TOO_LARGE, to be asked alone; the
+   * first op's answer is always given.
    *
    * @generated from field: repeated platter.namespace.v1.BatchResult results = 1;
    */
