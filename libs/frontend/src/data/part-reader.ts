@@ -66,7 +66,7 @@ export async function* readPart(
   const cancel = new AbortController();
   const onAbort = (): void => cancel.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  const inFlight: Promise<Buffer>[] = [];
+  const inFlight: Promise<Buffer[]>[] = [];
   let next = first;
   const fetchNext = (): void => {
     const s = next++;
@@ -77,9 +77,9 @@ export async function* readPart(
   try {
     while (next <= last && inFlight.length < READ_AHEAD_STRIPES) fetchNext();
     while (inFlight.length > 0) {
-      const bytes = await inFlight.shift()!;
+      const slices = await inFlight.shift()!;
       if (next <= last) fetchNext();
-      yield bytes;
+      yield* slices;
     }
   } finally {
     cancel.abort(new Error('read finished'));
@@ -87,7 +87,11 @@ export async function* readPart(
   }
 }
 
-/** The wanted bytes of stripe `s`, read (and if need be decoded) from its shards. */
+/**
+ * The wanted bytes of stripe `s`, read (and if need be decoded) from its
+ * shards: a slice of each block it touches. Not joined: a copy of every
+ * stripe (5 MiB) cost ~4% of a 64 MiB GET's frontend CPU and fed the GC.
+ */
 async function readStripeRange(
   deps: PartReaderDeps,
   codec: StripeCodec,
@@ -98,16 +102,24 @@ async function readStripeRange(
   to: number,
   signal: AbortSignal,
   stats: ReadStats,
-): Promise<Buffer> {
+): Promise<Buffer[]> {
   const { first, last } = blocksTouched(g, s, from, to);
   const wanted = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   const blocks = await readStripeBlocks(deps, codec, part, g, s, wanted, signal, stats);
   const bs = blockSizeOf(g, s);
   const start = stripeStart(g, s);
-  const joined = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+  // [lo, hi) of the wanted bytes, counted from the first block's start.
   const lo = Math.max(from, start) - (start + first * bs);
   const hi = Math.min(to, start + (last + 1) * bs) - (start + first * bs);
-  return joined.subarray(lo, hi);
+  const slices: Buffer[] = [];
+  let at = 0;
+  for (const block of blocks) {
+    const a = Math.max(lo, at);
+    const b = Math.min(hi, at + block.length);
+    if (b > a) slices.push(block.subarray(a - at, b - at));
+    at += block.length;
+  }
+  return slices;
 }
 
 async function readStripeBlocks(
