@@ -9,7 +9,8 @@ import {
   type MessageInitShape,
   type MessageShape,
 } from '@bufbuild/protobuf';
-import { encodeCompiled, type CompiledPlan } from './compiled-codec.js';
+import { encodeCompiled } from './compiled-encoder.js';
+import type { CompiledPlan } from './compiled-plan.js';
 import { toBuffer, type SerializedMessage } from './serialized-message.js';
 import { varint32Size, writeVarint32 } from './varint.js';
 

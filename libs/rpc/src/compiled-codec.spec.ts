@@ -22,7 +22,9 @@ import { healthV1, testingV1Echo } from '@platter/proto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MessageCodecError } from './codec-error.js';
-import { compiledPlan, decodeCompiled, encodeCompiled } from './compiled-codec.js';
+import { decodeCompiled } from './compiled-decoder.js';
+import { encodeCompiled } from './compiled-encoder.js';
+import { compiledPlan } from './compiled-plan.js';
 import { messageCodec } from './message-codec.js';
 
 // A proto3 message with every scalar type, an enum, proto3 `optional`

@@ -8,7 +8,9 @@ import {
   type MessageShape,
 } from '@bufbuild/protobuf';
 import { BulkFrame, bulkFields, serializeBulk } from './bulk-codec.js';
-import { compiledPlan, decodeCompiled, encodeCompiled } from './compiled-codec.js';
+import { decodeCompiled } from './compiled-decoder.js';
+import { encodeCompiled } from './compiled-encoder.js';
+import { compiledPlan } from './compiled-plan.js';
 import { toBuffer, type SerializedMessage } from './serialized-message.js';
 import { MessageCodecError } from './codec-error.js';
 
@@ -36,7 +38,7 @@ const CODECS = new WeakMap<DescMessage, MessageCodec<DescMessage>>();
  *
  * Rules: a message with at least one top-level singular `bytes` field gets the
  * bulk encoder (see bulk-codec.ts); a proto3 message gets the compiled codec
- * of compiled-codec.ts; everything else,
+ * of compiled-plan.ts (with compiled-encoder.ts and compiled-decoder.ts); everything else,
  * and whatever those two decline, goes through protobuf-es `toBinary` and
  * `fromBinary`. Bytes fields always decode as a `subarray` of the input (as
  * protobuf-es 2.13 does too), so a shard payload arrives as a view of the

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { collectBytes as bytesOf } from '../testing/collect.js';
 import { fakeCall } from '../testing/fake-call.js';
 import { MAX_UNSIZED_BODY_BYTES, sizedRequestBody } from './request-body.js';
-
-async function bytesOf(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const out: Uint8Array[] = [];
-  for await (const c of chunks) out.push(c);
-  return Buffer.concat(out);
-}
 
 describe('sizedRequestBody', () => {
   it('reads a small chunked body without Content-Length whole, to learn its size', async () => {

@@ -3,6 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
 import { S3Error } from '@platter/s3';
 import { describe, expect, it } from 'vitest';
+import { collectBytes } from '../testing/collect.js';
 import { fakeCall } from '../testing/fake-call.js';
 import type { NamespaceApi } from './namespace-api.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
@@ -37,12 +38,6 @@ function depsServing(version: namespaceV1.ObjectVersion): ObjectStoreDeps {
   } as ObjectStoreDeps;
 }
 
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return Buffer.concat(parts);
-}
-
 describe('GET of an inline object', () => {
   it('answers the bytes in one piece, whole or a range', async () => {
     const deps = depsServing(versionOf(BYTES, md5(BYTES)));
@@ -68,7 +63,7 @@ describe('GET of an inline object', () => {
       expect(err).toBeInstanceOf(S3Error);
       expect((err as S3Error).code).toBe('InternalError');
     }
-    await expect(collect(objectBytes(deps, version, 0, 4, new AbortController().signal))).rejects.toThrow(S3Error);
+    await expect(collectBytes(objectBytes(deps, version, 0, 4, new AbortController().signal))).rejects.toThrow(S3Error);
   });
 
   it('does not check a multipart-style ETag, which is no MD5 of the bytes', async () => {
