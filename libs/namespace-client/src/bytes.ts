@@ -29,6 +29,27 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(asBuffer(a), asBuffer(b));
 }
 
+/**
+ * The order of two strings' UTF-8 bytes (code point order), without encoding
+ * them. JavaScript's `<` compares UTF-16 units, which disagrees only where a
+ * surrogate (half of a code point past U+FFFF) meets a unit in U+E000–U+FFFF:
+ * in code point order the surrogate is the greater, so both are remapped.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 export function utf8(text: string): Buffer {
   return Buffer.from(text, 'utf8');
 }

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
-import { compareBytes, immediateSuccessor, prefixSuccessor, utf8 } from './bytes.js';
+import { compareBytes, compareUtf8, immediateSuccessor, prefixSuccessor, utf8 } from './bytes.js';
 import {
   afterKey,
   afterPrefix,
@@ -23,8 +23,8 @@ import {
  */
 
 interface MergeItem<T> {
-  /** Sort position: the key's (or common prefix's) UTF-8 bytes. */
-  bytes: Buffer;
+  /** Sort position: the key or common prefix, ordered by its UTF-8 bytes (compareUtf8). */
+  key: string;
   row?: T;
   prefix?: string;
 }
@@ -39,12 +39,25 @@ interface MergeCut<T> {
 function mergeItems<T>(pages: Array<Array<MergeItem<T>>>, bound: Uint8Array | undefined, max: number): MergeCut<T> {
   // A stable sort keeps each partition's own order among equal keys (a key's
   // versions or uploads all come from the one partition that owns it).
-  const all = pages.flat().sort((a, b) => compareBytes(a.bytes, b.bytes));
+  // Strings compared in UTF-8 byte order, not encoded: encoding every key of
+  // a 1,000-key page to compare Buffers was ~10% of the router's listing CPU.
+  const all = pages.flat().sort((a, b) => compareUtf8(a.key, b.key));
+  // What lies below the bound is a prefix of `all`: found by bisection, so only
+  // a few keys are encoded (the bound is bytes, maybe not valid UTF-8).
+  let end = all.length;
+  if (bound !== undefined) {
+    let lo = 0;
+    while (lo < end) {
+      const mid = (lo + end) >>> 1;
+      if (compareBytes(utf8((all[mid] as MergeItem<T>).key), bound) < 0) lo = mid + 1;
+      else end = mid;
+    }
+  }
   const kept: Array<MergeItem<T>> = [];
-  for (const item of all) {
-    if (bound !== undefined && compareBytes(item.bytes, bound) >= 0) break;
+  for (let i = 0; i < end; i++) {
+    const item = all[i] as MergeItem<T>;
     const previous = kept[kept.length - 1];
-    if (item.prefix !== undefined && previous?.prefix !== undefined && previous.bytes.equals(item.bytes)) continue;
+    if (item.prefix !== undefined && previous?.prefix !== undefined && previous.key === item.key) continue;
     kept.push(item);
   }
   return { shown: kept.slice(0, max), cutAtMax: kept.length > max };
@@ -73,8 +86,8 @@ export function mergeListObjectsPages(
             : bound;
     }
     return [
-      ...page.objects.map((o): MergeItem<namespaceV1.ObjectSummary> => ({ bytes: utf8(o.key), row: o })),
-      ...page.commonPrefixes.map((p): MergeItem<namespaceV1.ObjectSummary> => ({ bytes: utf8(p), prefix: p })),
+      ...page.objects.map((o): MergeItem<namespaceV1.ObjectSummary> => ({ key: o.key, row: o })),
+      ...page.commonPrefixes.map((p): MergeItem<namespaceV1.ObjectSummary> => ({ key: p, prefix: p })),
     ];
   });
   const { shown, cutAtMax } = mergeItems(itemPages, bound?.start, max);
@@ -84,7 +97,7 @@ export function mergeListObjectsPages(
     else if (item.prefix !== undefined) response.commonPrefixes.push(item.prefix);
   }
   const last = shown[shown.length - 1];
-  const afterLast = last === undefined ? undefined : last.row ? afterKey(last.bytes) : afterPrefix(last.bytes);
+  const afterLast = last === undefined ? undefined : last.row ? afterKey(utf8(last.key)) : afterPrefix(utf8(last.key));
   let next: ListPosition | undefined;
   if (cutAtMax) next = afterLast;
   // Stopped at the lowest partition's bound; if the last item shown is a
@@ -122,8 +135,8 @@ export function mergeListObjectVersionsPages(
   );
   const { shown, cutAtMax } = mergeItems(
     pages.map((page) => [
-      ...page.versions.map((v): MergeItem<namespaceV1.ObjectSummary> => ({ bytes: utf8(v.key), row: v })),
-      ...page.commonPrefixes.map((p): MergeItem<namespaceV1.ObjectSummary> => ({ bytes: utf8(p), prefix: p })),
+      ...page.versions.map((v): MergeItem<namespaceV1.ObjectSummary> => ({ key: v.key, row: v })),
+      ...page.commonPrefixes.map((p): MergeItem<namespaceV1.ObjectSummary> => ({ key: p, prefix: p })),
     ]),
     bound,
     max,
@@ -153,8 +166,8 @@ export function mergeListMultipartUploadsPages(
   );
   const { shown, cutAtMax } = mergeItems(
     pages.map((page) => [
-      ...page.uploads.map((u): MergeItem<namespaceV1.MultipartUpload> => ({ bytes: utf8(u.key), row: u })),
-      ...page.commonPrefixes.map((p): MergeItem<namespaceV1.MultipartUpload> => ({ bytes: utf8(p), prefix: p })),
+      ...page.uploads.map((u): MergeItem<namespaceV1.MultipartUpload> => ({ key: u.key, row: u })),
+      ...page.commonPrefixes.map((p): MergeItem<namespaceV1.MultipartUpload> => ({ key: p, prefix: p })),
     ]),
     bound,
     max,

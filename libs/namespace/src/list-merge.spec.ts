@@ -11,8 +11,9 @@ import { mergeListObjectsPages } from '@platter/namespace-client';
 // Listing across partitions (the list-after-write part of G2): merged pages
 // are sorted, resume exactly, and agree with a single sorted view.
 
-// Weighted toward 'a' and '/' so that prefixes and delimiters hit many keys.
-const ALPHABET = ['a', 'a', 'a', 'b', '/', '/', 'é', '\u0000', '\u{1F600}'];
+// Weighted toward 'a' and '/' so that prefixes and delimiters hit many keys;
+// U+FF21 and U+1F600 are where UTF-16 order and UTF-8 byte order disagree.
+const ALPHABET = ['a', 'a', 'a', 'b', '/', '/', 'é', '\u0000', '\uFF21', '\u{1F600}'];
 const keyArb = fc.array(fc.constantFrom(...ALPHABET), { minLength: 1, maxLength: 4 }).map((cs) => cs.join(''));
 
 let sharded: ShardedNamespace | undefined;
