@@ -23,7 +23,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MessageCodecError } from './codec-error.js';
 import { decodeCompiled } from './compiled-decoder.js';
-import { encodeCompiled } from './compiled-encoder.js';
+import { encodeCompiled, sizeCompiled } from './compiled-encoder.js';
 import { compiledPlan } from './compiled-plan.js';
 import { messageCodec } from './message-codec.js';
 
@@ -451,6 +451,8 @@ function expectExact(schema: DescMessage, init: Record<string, unknown>): void {
   expect(fromInit, schema.typeName).toBeDefined();
   expect(Buffer.compare(fromInit!, bytes), schema.typeName).toBe(0);
   expect(Buffer.compare(encodeCompiled(plan!, message)!, bytes), schema.typeName).toBe(0);
+  expect(sizeCompiled(plan!, init), schema.typeName).toBe(bytes.length);
+  expect(messageCodec(schema).encodedSize(message), schema.typeName).toBe(bytes.length);
   const decoded = decodeCompiled(plan!, bytes);
   expect(decoded, schema.typeName).toBeDefined();
   expectSameTree(decoded, fromBinary(schema, bytes), schema.typeName);

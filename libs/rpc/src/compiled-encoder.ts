@@ -344,6 +344,20 @@ function writeMessage(
 }
 
 /**
+ * The length of encodeCompiled's answer, found without writing it (the
+ * first of its two passes), or undefined where it would decline.
+ */
+export function sizeCompiled(plan: CompiledPlan, value: object): number | undefined {
+  try {
+    top = 0;
+    const total = sizeMessage(plan, value, undefined, 0);
+    return total < 0 ? undefined : total;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The encoding of a message or init object, or undefined when protobuf-es
  * must do it (unknown fields, unexpected values). Top-level fields in `skip`
  * are left out.

@@ -9,7 +9,7 @@ import {
 } from '@bufbuild/protobuf';
 import { BulkFrame, bulkFields, serializeBulk } from './bulk-codec.js';
 import { decodeCompiled } from './compiled-decoder.js';
-import { encodeCompiled } from './compiled-encoder.js';
+import { encodeCompiled, sizeCompiled } from './compiled-encoder.js';
 import { compiledPlan } from './compiled-plan.js';
 import { toBuffer, type SerializedMessage } from './serialized-message.js';
 import { MessageCodecError } from './codec-error.js';
@@ -29,6 +29,8 @@ export interface MessageCodec<Desc extends DescMessage> {
   serialize(value: MessageInitShape<Desc> | MessageShape<Desc>): SerializedMessage;
   /** Throws MessageCodecError, and nothing else, on malformed input. */
   decode(bytes: Uint8Array): MessageShape<Desc>;
+  /** How many bytes `encode` gives; for the compiled codec without encoding. */
+  encodedSize(value: MessageInitShape<Desc> | MessageShape<Desc>): number;
 }
 
 const CODECS = new WeakMap<DescMessage, MessageCodec<DescMessage>>();
@@ -80,6 +82,10 @@ function buildCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> 
     encode: (value) => {
       const serialized = serialize(value);
       return serialized instanceof BulkFrame ? serialized.toBuffer() : (serialized as Buffer);
+    },
+    encodedSize: (value) => {
+      const size = bulk || compiled === undefined ? undefined : sizeCompiled(compiled, value as object);
+      return size ?? serialize(value).length;
     },
     decode: (bytes) => {
       const fast = compiled === undefined ? undefined : decodeCompiled(compiled, bytes);

@@ -83,7 +83,7 @@ function withinBudget(results: BatchResultInit[], maxBytes: number): BatchResult
   return results.map((r, i) => {
     const result = r.result;
     if (result?.case !== 'getObject') return r;
-    const size = getCodec.encode(result.value).byteLength;
+    const size = getCodec.encodedSize(result.value);
     bytes += size;
     if (i === 0 || bytes <= maxBytes) return r;
     bytes -= size;
