@@ -161,21 +161,40 @@ export class NamespaceRouter {
 
   // ---------------------------------------------------------------- buckets
 
+  /**
+   * Creates a bucket at its home partition, which decides it and gives it an
+   * incarnation, then copies the home's record to every other partition.
+   * A copy carries the incarnation, so a partition that a deletion of this
+   * bucket has passed already refuses it (NO_SUCH_BUCKET): the creation was
+   * ordered before that deletion, and the caller is answered as such.
+   */
   async createBucket(req: RouterRequest<'createBucket'>, options?: CallOptions): Promise<Res<'createBucket'>> {
     const deadline = this.deadline(options);
-    const home = homePartitionOfBucket(req.name ?? '', this.partitionCount);
+    const name = req.name ?? '';
+    const home = homePartitionOfBucket(name, this.partitionCount);
+    const o = { ...options, deadline };
     let first: Res<'createBucket'> | undefined;
     let failure: unknown;
+    let incarnation: bigint;
     try {
-      first = await this.call(home, 'head', 'createBucket', req, { ...options, deadline });
+      first = await this.call(home, 'head', 'createBucket', { ...req, incarnation: 0n }, o);
+      incarnation = first.bucket?.incarnation ?? 0n;
     } catch (error) {
       // Owned by the caller already: the copies may be what a failed first attempt left out.
       if (errorReason(error) !== R.BUCKET_ALREADY_OWNED_BY_YOU) throw error;
       failure = error;
+      // The tail has it unless the earlier attempt is still on its way down the chain: then retry later.
+      const got = await this.call(home, 'tail', 'getBucket', { name }, o).catch(() => undefined);
+      if (got === undefined) throw error;
+      incarnation = got.bucket?.incarnation ?? 0n;
     }
     await this.others(home, (p) =>
-      this.call(p, 'head', 'createBucket', req, { ...options, deadline }).catch((error: unknown) => {
-        if (errorReason(error) !== R.BUCKET_ALREADY_OWNED_BY_YOU) throw error;
+      this.call(p, 'head', 'createBucket', { ...req, incarnation }, o).catch((error: unknown) => {
+        const reason = errorReason(error);
+        if (reason === R.BUCKET_ALREADY_OWNED_BY_YOU) return;
+        // Deleted since (this partition dropped the incarnation): only with one to compare.
+        if (reason === R.NO_SUCH_BUCKET && incarnation > 0n) return;
+        throw error;
       }),
     );
     if (first === undefined) throw failure;
@@ -184,12 +203,15 @@ export class NamespaceRouter {
 
   /**
    * Deletes a bucket across partitions without letting a concurrent write
-   * slip in (README, Deleting a bucket): seal every copy — each seal checks
-   * that its partition holds no version or delete marker and, in the same
-   * entry, makes it refuse new writes — then drop the copies, the home record
-   * last. If any seal is refused (BUCKET_NOT_EMPTY) or fails, every copy this
-   * deletion may have sealed is unsealed and the error is thrown. In-progress
-   * multipart uploads do not keep the bucket alive: each drop removes them.
+   * slip in (README, Deleting a bucket): seal the home's record, then every
+   * other copy — each seal checks that its partition holds no version or
+   * delete marker and, in the same entry, makes it refuse new writes; where
+   * no copy has arrived yet it writes a sealed one of the home's record —
+   * then drop the copies, the home record last, each leaving a tombstone of
+   * the incarnation so that a copy still on its way is refused. If any seal
+   * is refused (BUCKET_NOT_EMPTY) or fails, every copy this deletion may have
+   * sealed is unsealed and the error is thrown. In-progress multipart uploads
+   * do not keep the bucket alive: each drop removes them.
    */
   async deleteBucket(req: RouterRequest<'deleteBucket'>, options?: CallOptions): Promise<Res<'deleteBucket'>> {
     const deadline = this.deadline(options);
@@ -200,15 +222,24 @@ export class NamespaceRouter {
     // Fresh per call: a caller's retry with the same write_id after a rolled
     // back attempt must seal again, not be answered from the old seal's write id.
     const deletionId = randomUUID();
+    let bucket: namespaceV1.Bucket | undefined;
     const step = (
       p: number,
       s: namespaceV1.DeleteBucketStep,
       writeIdOfStep: string,
       stepOptions: CallOptions = o,
     ): Promise<Res<'deleteBucket'>> =>
-      this.call(p, 'head', 'deleteBucket', { writeId: writeIdOfStep, name, step: s, deletionId }, stepOptions);
-    const seals = await Promise.allSettled(this.allPartitions().map((p) => step(p, STEP.SEAL, `${deletionId}/seal`)));
-    const refused = seals.find((r) => r.status === 'rejected');
+      this.call(p, 'head', 'deleteBucket', { writeId: writeIdOfStep, name, step: s, deletionId, bucket }, stepOptions);
+    const sealWriteId = `${deletionId}/seal`;
+    // The home first: its record (and incarnation) is what the other seals and drops name.
+    const seals: Array<PromiseSettledResult<unknown>> = [];
+    try {
+      bucket = (await step(home, STEP.SEAL, sealWriteId)).bucket;
+      seals.push(...(await Promise.allSettled(this.otherPartitions(home).map((p) => step(p, STEP.SEAL, sealWriteId)))));
+    } catch (error) {
+      seals.push({ status: 'rejected', reason: error });
+    }
+    const refused = seals.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (refused !== undefined) {
       // Every partition, not just the sealed ones: a seal that timed out may still have been committed.
       // Best effort: a copy left sealed refuses writes until a later DeleteBucket takes the seal over.
@@ -249,15 +280,15 @@ export class NamespaceRouter {
   // ---------------------------------------------------------------- objects
 
   putObject(req: RouterRequest<'putObject'>, options?: CallOptions): Promise<Res<'putObject'>> {
-    return this.call(this.keyPartition(req), 'head', 'putObject', req, options);
+    return this.keyed(this.keyPartition(req), 'head', 'putObject', req, options);
   }
 
   getObject(req: RouterRequest<'getObject'>, options?: CallOptions): Promise<Res<'getObject'>> {
-    return this.call(this.keyPartition(req), 'tail', 'getObject', req, options);
+    return this.keyed(this.keyPartition(req), 'tail', 'getObject', req, options);
   }
 
   deleteObject(req: RouterRequest<'deleteObject'>, options?: CallOptions): Promise<Res<'deleteObject'>> {
-    return this.call(this.keyPartition(req), 'head', 'deleteObject', req, options);
+    return this.keyed(this.keyPartition(req), 'head', 'deleteObject', req, options);
   }
 
   async listObjects(req: RouterRequest<'listObjects'>, options?: CallOptions): Promise<Res<'listObjects'>> {
@@ -268,7 +299,7 @@ export class NamespaceRouter {
     const n = this.partitionCount;
     const share = n === 1 ? max : Math.min(max, listShare(max, n));
     const pages = await Promise.all(
-      this.allPartitions().map((p) => this.call(p, 'tail', 'listObjects', { ...req, maxKeys: share }, o)),
+      this.allPartitions().map((p) => this.keyed(p, 'tail', 'listObjects', { ...req, maxKeys: share }, o)),
     );
     // The merge keeps only what lies below the lowest point where a partition
     // stopped, so a short share costs at worst a shorter (still exact) page.
@@ -281,7 +312,7 @@ export class NamespaceRouter {
   ): Promise<Res<'listObjectVersions'>> {
     const o = { ...options, deadline: this.deadline(options) };
     const pages = await Promise.all(
-      this.allPartitions().map((p) => this.call(p, 'tail', 'listObjectVersions', req, o)),
+      this.allPartitions().map((p) => this.keyed(p, 'tail', 'listObjectVersions', req, o)),
     );
     return mergeListObjectVersionsPages(pages, create(namespaceV1.ListObjectVersionsRequestSchema, req));
   }
@@ -292,15 +323,15 @@ export class NamespaceRouter {
     req: RouterRequest<'createMultipartUpload'>,
     options?: CallOptions,
   ): Promise<Res<'createMultipartUpload'>> {
-    return this.call(this.keyPartition(req), 'head', 'createMultipartUpload', req, options);
+    return this.keyed(this.keyPartition(req), 'head', 'createMultipartUpload', req, options);
   }
 
   registerPart(req: RouterRequest<'registerPart'>, options?: CallOptions): Promise<Res<'registerPart'>> {
-    return this.call(this.keyPartition(req), 'head', 'registerPart', req, options);
+    return this.keyed(this.keyPartition(req), 'head', 'registerPart', req, options);
   }
 
   listParts(req: RouterRequest<'listParts'>, options?: CallOptions): Promise<Res<'listParts'>> {
-    return this.call(this.keyPartition(req), 'tail', 'listParts', req, options);
+    return this.keyed(this.keyPartition(req), 'tail', 'listParts', req, options);
   }
 
   async listMultipartUploads(
@@ -309,7 +340,7 @@ export class NamespaceRouter {
   ): Promise<Res<'listMultipartUploads'>> {
     const o = { ...options, deadline: this.deadline(options) };
     const pages = await Promise.all(
-      this.allPartitions().map((p) => this.call(p, 'tail', 'listMultipartUploads', req, o)),
+      this.allPartitions().map((p) => this.keyed(p, 'tail', 'listMultipartUploads', req, o)),
     );
     return mergeListMultipartUploadsPages(pages, create(namespaceV1.ListMultipartUploadsRequestSchema, req));
   }
@@ -318,14 +349,14 @@ export class NamespaceRouter {
     req: RouterRequest<'completeMultipartUpload'>,
     options?: CallOptions,
   ): Promise<Res<'completeMultipartUpload'>> {
-    return this.call(this.keyPartition(req), 'head', 'completeMultipartUpload', req, options);
+    return this.keyed(this.keyPartition(req), 'head', 'completeMultipartUpload', req, options);
   }
 
   abortMultipartUpload(
     req: RouterRequest<'abortMultipartUpload'>,
     options?: CallOptions,
   ): Promise<Res<'abortMultipartUpload'>> {
-    return this.call(this.keyPartition(req), 'head', 'abortMultipartUpload', req, options);
+    return this.keyed(this.keyPartition(req), 'head', 'abortMultipartUpload', req, options);
   }
 
   // ---------------------------------------------------------------- repair
@@ -421,6 +452,52 @@ export class NamespaceRouter {
     }
   }
 
+  /**
+   * A call on the partition of one key of a bucket. NO_SUCH_BUCKET there
+   * while the bucket's home holds it active means the copy never arrived (a
+   * router stopped between the home and the copies): the home's record is
+   * copied there, and the call made once more. A copy of an incarnation that
+   * partition dropped is refused, so this never revives a deleted bucket.
+   */
+  private async keyed<M extends Method>(
+    partition: number,
+    role: 'head' | 'tail',
+    method: M,
+    request: RouterRequest<M> & { bucket?: string },
+    options?: CallOptions,
+  ): Promise<Res<M>> {
+    try {
+      return await this.call(partition, role, method, request, options);
+    } catch (error) {
+      if (errorReason(error) !== R.NO_SUCH_BUCKET) throw error;
+      if (!(await this.repairCopy(request.bucket ?? '', partition, options))) throw error;
+      return this.call(partition, role, method, request, options);
+    }
+  }
+
+  /** Copies the home's active record of `name` to `partition`; whether a copy is now there. */
+  private async repairCopy(name: string, partition: number, options: CallOptions | undefined): Promise<boolean> {
+    const home = homePartitionOfBucket(name, this.partitionCount);
+    if (home === partition) return false;
+    const got = await this.call(home, 'tail', 'getBucket', { name }, options).catch(() => undefined);
+    const b = got?.bucket;
+    if (!b || b.incarnation === 0n || b.state !== namespaceV1.BucketState.UNSPECIFIED) return false;
+    const copy = {
+      writeId: `copy/${randomUUID()}`,
+      name,
+      ownerAccountId: b.ownerAccountId,
+      incarnation: b.incarnation,
+      versioning: b.versioning,
+    };
+    try {
+      await this.call(partition, 'head', 'createBucket', copy, options);
+    } catch (error) {
+      // Another caller repaired it first; anything else (dropped meanwhile) leaves the NoSuchBucket standing.
+      return errorReason(error) === R.BUCKET_ALREADY_OWNED_BY_YOU;
+    }
+    return true;
+  }
+
   private keyPartition(req: { bucket?: string; key?: string }): number {
     return partitionOfKey(req.bucket ?? '', req.key ?? '', this.partitionCount);
   }
@@ -429,12 +506,12 @@ export class NamespaceRouter {
     return Array.from({ length: this.partitionCount }, (_, i) => i);
   }
 
+  private otherPartitions(home: number): number[] {
+    return this.allPartitions().filter((p) => p !== home);
+  }
+
   private async others(home: number, fn: (partition: number) => Promise<unknown>): Promise<void> {
-    await Promise.all(
-      this.allPartitions()
-        .filter((p) => p !== home)
-        .map(fn),
-    );
+    await Promise.all(this.otherPartitions(home).map(fn));
   }
 
   private deadline(options: CallOptions | undefined): number {

@@ -53,7 +53,14 @@ export class ObjectIndex {
 
   constructor(private readonly store: PartitionStore) {}
 
+  /** The bucket's record here, if it is a bucket (a tombstone is not). */
   bucket(name: string): namespaceV1.Bucket | undefined {
+    const record = this.bucketRecord(name);
+    return record?.state === namespaceV1.BucketState.DROPPED ? undefined : record;
+  }
+
+  /** The record under the bucket's name, a tombstone (DROPPED) included. */
+  bucketRecord(name: string): namespaceV1.Bucket | undefined {
     const raw = this.store.get('buckets', utf8(name));
     if (raw === undefined) return undefined;
     const memo = raw.toString('latin1');

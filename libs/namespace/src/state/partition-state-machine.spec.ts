@@ -6,6 +6,7 @@ import { PartitionStore } from '../store/partition-store.js';
 import {
   abortUploadOp,
   completeUploadOp,
+  copyBucketOp,
   createBucketOp,
   createUploadOp,
   deleteBucketOp,
@@ -27,6 +28,7 @@ import { PartitionStateMachine, type Committed } from './partition-state-machine
 import type { OpOf, OpResponse, OpType } from './ops.js';
 
 const VS = namespaceV1.VersioningState;
+const STEP = namespaceV1.DeleteBucketStep;
 
 let tmp: { dir: string; remove: () => Promise<void> };
 let store: PartitionStore;
@@ -110,8 +112,6 @@ describe('buckets', () => {
 });
 
 describe('deletion protocol (seal, unseal, drop)', () => {
-  const STEP = namespaceV1.DeleteBucketStep;
-
   beforeEach(async () => {
     await ok(createBucketOp('seal'));
   });
@@ -159,6 +159,87 @@ describe('deletion protocol (seal, unseal, drop)', () => {
     await ok(deleteBucketStepOp('seal', STEP.SEAL, 'del-3'));
     expect(sm.getBucket('seal')).toMatchObject({ code: 'NO_SUCH_BUCKET' });
     expect(await refused(deleteBucketStepOp('seal', STEP.SEAL, ''))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('bucket incarnations', () => {
+  const BS = namespaceV1.BucketState;
+  const names = (): string[] => {
+    const page = sm.listBuckets(create(namespaceV1.ListBucketsRequestSchema, {}));
+    if (page instanceof NamespaceError) throw page;
+    return page.buckets.map((b) => b.name);
+  };
+  const home = (name: string): namespaceV1.Bucket => {
+    const b = sm.getBucket(name);
+    if (b instanceof NamespaceError) throw b;
+    return b;
+  };
+
+  it('numbers each creation of a name one past the last dropped, behind a tombstone nobody sees', async () => {
+    const first = await ok(createBucketOp('inc'));
+    expect(first.response.bucket?.incarnation).toBe(1n);
+    await ok(deleteBucketOp('inc'));
+    expect(sm.getBucket('inc')).toMatchObject({ code: 'NO_SUCH_BUCKET' });
+    expect(names()).not.toContain('inc');
+    expect(await refused(putObjectOp({ bucket: 'inc', key: 'k', body: 'x' }))).toBe('NO_SUCH_BUCKET');
+    expect(await refused(deleteBucketOp('inc'))).toBe('NO_SUCH_BUCKET');
+    const second = await ok(createBucketOp('inc'));
+    expect(second.response.bucket?.incarnation).toBe(2n);
+    expect(names()).toContain('inc');
+  });
+
+  it('refuses a copy of an incarnation dropped here, or older than the one here', async () => {
+    await ok(copyBucketOp('cpy', 4n));
+    expect(home('cpy').incarnation).toBe(4n);
+    // The same copy again (a retry, or the router after a lost answer) is already there.
+    expect(await refused(copyBucketOp('cpy', 4n))).toBe('BUCKET_ALREADY_OWNED_BY_YOU');
+    expect(await refused(copyBucketOp('cpy', 3n))).toBe('NO_SUCH_BUCKET');
+    await ok(deleteBucketStepOp('cpy', STEP.DROP, 'del-1'));
+    expect(await refused(copyBucketOp('cpy', 4n))).toBe('NO_SUCH_BUCKET');
+    expect(await refused(putObjectOp({ bucket: 'cpy', key: 'k', body: 'x' }))).toBe('NO_SUCH_BUCKET');
+    await ok(copyBucketOp('cpy', 5n));
+    await ok(putObjectOp({ bucket: 'cpy', key: 'k', body: 'x' }));
+  });
+
+  it('drops a copy that never arrived: the late copy is refused and no write gets in', async () => {
+    const record = create(namespaceV1.BucketSchema, { name: 'late', ownerAccountId: 'acct-1', incarnation: 7n });
+    await ok(deleteBucketStepOp('late', STEP.SEAL, 'del-1', undefined, record));
+    await ok(deleteBucketStepOp('late', STEP.DROP, 'del-1', undefined, record));
+    expect(await refused(copyBucketOp('late', 7n))).toBe('NO_SUCH_BUCKET');
+    expect(await refused(putObjectOp({ bucket: 'late', key: 'k', body: 'x' }))).toBe('NO_SUCH_BUCKET');
+    expect(names()).not.toContain('late');
+    // A creation decided at this partition as home continues the numbering.
+    expect((await ok(createBucketOp('late'))).response.bucket?.incarnation).toBe(8n);
+  });
+
+  it('seals where no copy arrived yet with a sealed copy of the home record; unsealed, it is the missing copy', async () => {
+    const record = create(namespaceV1.BucketSchema, {
+      name: 'phx',
+      ownerAccountId: 'acct-1',
+      incarnation: 3n,
+      versioning: VS.ENABLED,
+    });
+    await ok(deleteBucketStepOp('phx', STEP.SEAL, 'del-1', undefined, record));
+    expect(home('phx')).toMatchObject({ state: BS.DELETING, deletionId: 'del-1', incarnation: 3n });
+    // The copy arriving now finds itself in place, sealed: no write gets past the seal.
+    expect(await refused(copyBucketOp('phx', 3n))).toBe('BUCKET_ALREADY_OWNED_BY_YOU');
+    expect(await refused(putObjectOp({ bucket: 'phx', key: 'k', body: 'x' }))).toBe('CONDITIONAL_REQUEST_CONFLICT');
+    await ok(deleteBucketStepOp('phx', STEP.UNSEAL, 'del-1'));
+    expect(home('phx')).toMatchObject({ state: BS.UNSPECIFIED, incarnation: 3n, versioning: VS.ENABLED });
+    await ok(putObjectOp({ bucket: 'phx', key: 'k', body: 'x' }));
+  });
+
+  it('replaces an empty copy an earlier incarnation left, but never one holding versions', async () => {
+    await ok(copyBucketOp('old', 1n));
+    const up = await ok(createUploadOp('old', 'mpu'));
+    await ok(copyBucketOp('old', 2n));
+    expect(home('old').incarnation).toBe(2n);
+    const listed = sm.listMultipartUploads(create(namespaceV1.ListMultipartUploadsRequestSchema, { bucket: 'old' }));
+    expect(listed).toMatchObject({ uploads: [] });
+    expect(up.response.upload?.uploadId).not.toBe('');
+    await ok(putObjectOp({ bucket: 'old', key: 'k', body: 'x' }));
+    expect(await refused(copyBucketOp('old', 3n))).toBe('BUCKET_NOT_EMPTY');
+    expect(home('old').incarnation).toBe(2n);
   });
 });
 

@@ -67,6 +67,7 @@ export function listBuckets(
   let lastName: Buffer | undefined;
   for (const row of store.range('buckets', { start, end: prefix.length > 0 ? prefixSuccessor(prefix) : undefined })) {
     const bucket = decodeBucket(row.value);
+    if (bucket.state === namespaceV1.BucketState.DROPPED) continue;
     if (request.ownerAccountId !== '' && bucket.ownerAccountId !== request.ownerAccountId) continue;
     if (response.buckets.length === limit) {
       response.nextPageToken = toBase64Url(lastName ?? row.key);

@@ -3,10 +3,10 @@
 // leaves an acknowledged object in a deleted (or re-created) bucket. The real
 // service passes it over real gRPC (namespace.integration.spec.ts).
 import { randomBytes } from 'node:crypto';
-import { commonV1 } from '@platter/proto';
+import { commonV1, namespaceV1 } from '@platter/proto';
 import { Code, RpcError, errorReason } from '@platter/rpc';
 import { describe, expect, it } from 'vitest';
-import { partitionOfKey } from '@platter/namespace-client';
+import { homePartitionOfBucket, partitionOfKey } from '@platter/namespace-client';
 import type { NamespaceContractTarget } from './namespace-contract.js';
 import { rpcFailure } from './namespace-contract.js';
 import {
@@ -70,6 +70,11 @@ function describeError(error: unknown): string {
   return error instanceof RpcError ? `code ${error.code}/${R[errorReason(error)]}: ${error.message}` : String(error);
 }
 
+/** A key of `bucket` that lives on `partition`. */
+function keyOn(bucket: string, partition: number, partitionCount: number): string {
+  for (let i = 0; ; i++) if (partitionOfKey(bucket, `k${i}`, partitionCount) === partition) return `k${i}`;
+}
+
 export function describeBucketDeletionContract(name: string, target: () => NamespaceContractTarget): void {
   describe(`DeleteBucket across partitions: ${name}`, () => {
     it('deletes a bucket whose only content is in-progress uploads; a re-created bucket never sees them', async () => {
@@ -129,6 +134,80 @@ export function describeBucketDeletionContract(name: string, target: () => Names
         ),
       ).toBe(R.NO_SUCH_UPLOAD);
       await ns.deleteBucket({ writeId: unique('w'), name: bucket });
+    });
+
+    it('refuses a bucket copy that reaches a partition after the deletion passed it (CreateBucket racing DeleteBucket)', async () => {
+      const { ns, partitionCount } = target();
+      expect(partitionCount).toBeGreaterThan(1);
+      const bucket = unique('late');
+      const home = homePartitionOfBucket(bucket, partitionCount);
+      const elsewhere = (home + 1) % partitionCount;
+      const key = keyOn(bucket, elsewhere, partitionCount);
+      // A router that stopped after the home decided: no copy anywhere else yet.
+      const created = await ns.call(home, 'head', 'createBucket', {
+        writeId: unique('w'),
+        name: bucket,
+        ownerAccountId: 'acct-1',
+      });
+      const incarnation = created.bucket?.incarnation ?? 0n;
+      expect(incarnation).toBeGreaterThan(0n);
+      await ns.deleteBucket({ writeId: unique('w'), name: bucket });
+      // Its copy arrives now: refused, and the partition takes no write for the bucket.
+      const lateCopy = (): Promise<unknown> =>
+        ns.call(elsewhere, 'head', 'createBucket', {
+          writeId: unique('w'),
+          name: bucket,
+          ownerAccountId: 'acct-1',
+          incarnation,
+        });
+      expect(errorReason(await rpcFailure(lateCopy))).toBe(R.NO_SUCH_BUCKET);
+      expect(errorReason(await rpcFailure(() => ns.putObject(putObjectOp({ bucket, key, body: 'x' }).request)))).toBe(
+        R.NO_SUCH_BUCKET,
+      );
+      expect(errorReason(await rpcFailure(() => ns.getBucket({ name: bucket })))).toBe(R.NO_SUCH_BUCKET);
+      expect((await ns.listBuckets({ prefix: bucket })).buckets).toEqual([]);
+
+      // The next incarnation is a new number, and the old copy stays refused beside it.
+      const again = await ns.createBucket({ writeId: unique('w'), name: bucket, ownerAccountId: 'acct-1' });
+      expect(again.bucket?.incarnation).toBeGreaterThan(incarnation);
+      expect(errorReason(await rpcFailure(lateCopy))).toBe(R.NO_SUCH_BUCKET);
+      await ns.putObject(putObjectOp({ bucket, key, body: 'new' }).request);
+      expect((await ns.listObjects({ bucket })).objects.map((o) => o.key)).toEqual([key]);
+      await ns.deleteObject(deleteObjectOp({ bucket, key }).request);
+      await ns.deleteBucket({ writeId: unique('w'), name: bucket });
+    });
+
+    it('repairs a bucket copy that never arrived from the home record, versioning state included', async () => {
+      const { ns, partitionCount } = target();
+      const bucket = unique('heal');
+      const home = homePartitionOfBucket(bucket, partitionCount);
+      const elsewhere = (home + 1) % partitionCount;
+      // A router that stopped after the home decided, and a versioning change that reached only the home.
+      await ns.call(home, 'head', 'createBucket', { writeId: unique('w'), name: bucket, ownerAccountId: 'acct-1' });
+      await ns.call(home, 'head', 'setBucketVersioning', {
+        writeId: unique('w'),
+        name: bucket,
+        versioning: namespaceV1.VersioningState.ENABLED,
+      });
+      const key = keyOn(bucket, elsewhere, partitionCount);
+      await ns.putObject(putObjectOp({ bucket, key, body: 'v1' }).request);
+      await ns.putObject(putObjectOp({ bucket, key, body: 'v2' }).request);
+      expect((await ns.listObjectVersions({ bucket })).versions).toHaveLength(2);
+      expect(errorReason(await rpcFailure(() => ns.deleteBucket({ writeId: unique('w'), name: bucket })))).toBe(
+        R.BUCKET_NOT_EMPTY,
+      );
+      // A bucket that does not exist stays so: the repair asks the home and finds nothing.
+      const missing = unique('none');
+      const other = (homePartitionOfBucket(missing, partitionCount) + 1) % partitionCount;
+      expect(
+        errorReason(
+          await rpcFailure(() =>
+            ns.putObject(
+              putObjectOp({ bucket: missing, key: keyOn(missing, other, partitionCount), body: 'x' }).request,
+            ),
+          ),
+        ),
+      ).toBe(R.NO_SUCH_BUCKET);
     });
 
     it('refuses a non-empty bucket and leaves it writable (every seal rolled back)', async () => {

@@ -47,6 +47,8 @@ export type NamespaceApi = Pick<
   | 'updateShardLocation'
   | 'listDiskShards'
   | 'getPartLayout'
+  // One partition's replica, for steps a router takes one by one (a copy arriving late).
+  | 'call'
 >;
 
 export interface NamespaceContractTarget {

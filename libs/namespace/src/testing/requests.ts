@@ -29,6 +29,19 @@ export function createBucketOp(name: string, owner = 'acct-1', writeId = freshWr
   return op('createBucket', create(namespaceV1.CreateBucketRequestSchema, { writeId, name, ownerAccountId: owner }));
 }
 
+/** A copy of the home's record, as the router sends it to the other partitions. */
+export function copyBucketOp(
+  name: string,
+  incarnation: bigint,
+  owner = 'acct-1',
+  writeId = freshWriteId(),
+): OpOf<'createBucket'> {
+  return op(
+    'createBucket',
+    create(namespaceV1.CreateBucketRequestSchema, { writeId, name, ownerAccountId: owner, incarnation }),
+  );
+}
+
 export function deleteBucketOp(name: string, writeId = freshWriteId()): OpOf<'deleteBucket'> {
   return op('deleteBucket', create(namespaceV1.DeleteBucketRequestSchema, { writeId, name }));
 }
@@ -39,8 +52,9 @@ export function deleteBucketStepOp(
   step: namespaceV1.DeleteBucketStep,
   deletionId: string,
   writeId = freshWriteId(),
+  bucket?: namespaceV1.Bucket,
 ): OpOf<'deleteBucket'> {
-  return op('deleteBucket', create(namespaceV1.DeleteBucketRequestSchema, { writeId, name, step, deletionId }));
+  return op('deleteBucket', create(namespaceV1.DeleteBucketRequestSchema, { writeId, name, step, deletionId, bucket }));
 }
 
 export function setVersioningOp(
