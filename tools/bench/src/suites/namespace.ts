@@ -1,5 +1,5 @@
 // Namespace suite: the real service, three `apps/namespace` processes
-// (built: npx tsc -b apps/namespace) on a private etcd, 4 partitions × chains
+// (built: npx tsc -b apps/namespace) on a private etcd, 3 partitions × chains
 // of 3, driven through NamespaceRouter from this process over loopback gRPC.
 //
 // - commits: conditional (If-None-Match: *) inline PUTs of new keys (small body) with `inFlight` in flight
@@ -41,7 +41,8 @@ import { freePort, startEtcd, startProcess, waitFor, type ProcessHandle } from '
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const MAIN = path.join(ROOT, 'apps', 'namespace', 'dist', 'main.js');
-const PARTITIONS = 4;
+// As the local cluster (deploy/local/cluster.yaml), so that the figures are its own.
+const PARTITIONS = 3;
 // PUTs in flight while filling the listing bucket: loading is about throughput
 // (batches grow with concurrency), and a 1,000,000-key bucket takes ~15 min at 256.
 const LIST_LOAD_IN_FLIGHT = 256;
