@@ -339,7 +339,19 @@ export class ShardStore {
     const blockSize = this.config.blockSizeBytes;
     const headerLength = recordHeaderLength(Buffer.byteLength(shardId, 'utf8'), length, blockSize);
     const createdAt = this.now();
-    const fields = { kind: 'put' as const, shardId, blockSize, dataLength: length, createdAt };
+    // An object literal per record, not a spread of shared fields: the spread
+    // alone cost ~3 µs of a 4 KiB put here.
+    const header = (extentId: number, offset: number, sequence: number, blockCrcs: readonly number[]) => ({
+      kind: 'put' as const,
+      shardId,
+      blockSize,
+      dataLength: length,
+      createdAt,
+      extentId,
+      offset,
+      sequence,
+      blockCrcs,
+    });
     // A small buffer goes out in one write, header and all; anything else
     // writes its prefix first, then its data as it comes, then the header.
     const oneWrite = data instanceof Uint8Array && length <= SINGLE_WRITE_MAX_BYTES ? data : undefined;
@@ -349,9 +361,9 @@ export class ShardStore {
       headerLength + length,
       false,
       (extentId, offset, sequence) => {
-        if (!oneWrite) return encodeShardRecordPrefix({ ...fields, extentId, offset, sequence });
+        if (!oneWrite) return encodeShardRecordPrefix(header(extentId, offset, sequence, []));
         const buf = (pooled = this.recordBuffers.take(headerLength + length));
-        encodeShardRecordHeader({ ...fields, extentId, offset, sequence, blockCrcs: crcs }, buf);
+        encodeShardRecordHeader(header(extentId, offset, sequence, crcs), buf);
         buf.set(oneWrite, headerLength);
         return buf.subarray(0, headerLength + length);
       },
@@ -369,14 +381,8 @@ export class ShardStore {
               blockSize,
               this.poolFor(blockSize),
             );
-            const header = encodeShardRecordHeader({
-              ...fields,
-              extentId: slot.extent.id,
-              offset: slot.offset,
-              sequence: slot.sequence,
-              blockCrcs: crcs,
-            });
-            await file.write(header, 0, header.length, slot.offset);
+            const bytes = encodeShardRecordHeader(header(slot.extent.id, slot.offset, slot.sequence, crcs));
+            await file.write(bytes, 0, bytes.length, slot.offset);
           },
       (slot, record) => ({
         kind: 'put',

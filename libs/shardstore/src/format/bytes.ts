@@ -1,14 +1,23 @@
 import { RecordFormatError } from '../errors.js';
 
+// u64 fields as two u32 halves: a BigInt per field showed up in the 4 KiB
+// put profile. Every value we write is a safe integer (≤ 2^53 − 1).
+const TWO_32 = 2 ** 32;
+/** High half of Number.MAX_SAFE_INTEGER: 2^21 − 1. */
+const MAX_SAFE_HIGH = 0x1f_ffff;
+
 /** Reads a little-endian u64 that must fit a JS number exactly. */
 export function readU64(buf: Buffer, offset: number, what: string): number {
-  const v = buf.readBigUInt64LE(offset);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RecordFormatError(`${what} ${v} is out of range`);
-  return Number(v);
+  const low = buf.readUInt32LE(offset);
+  const high = buf.readUInt32LE(offset + 4);
+  if (high > MAX_SAFE_HIGH) throw new RecordFormatError(`${what} ${buf.readBigUInt64LE(offset)} is out of range`);
+  return high * TWO_32 + low;
 }
 
 export function writeU64(buf: Buffer, value: number, offset: number): void {
-  buf.writeBigUInt64LE(BigInt(value), offset);
+  if (!Number.isSafeInteger(value) || value < 0) throw new RecordFormatError(`cannot write ${value} as a u64`);
+  buf.writeUInt32LE(value % TWO_32, offset);
+  buf.writeUInt32LE(Math.floor(value / TWO_32), offset + 4);
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });

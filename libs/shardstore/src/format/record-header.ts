@@ -116,16 +116,25 @@ function shardIdBytes(shardId: string): Buffer {
   return id;
 }
 
-function writePrefix(buf: Buffer, p: Omit<RecordPrefix, 'headerLength'> & { headerLength: number }): void {
+// Positional, not an object: building one per record (with a spread) cost
+// more than the encoding itself on the 4 KiB put path.
+function writePrefix(
+  buf: Buffer,
+  kind: RecordKind,
+  place: RecordPlace,
+  sequence: number,
+  headerLength: number,
+  recordLength: number,
+): void {
   RECORD_MAGIC.copy(buf, 0);
   buf.writeUInt8(RECORD_FORMAT_VERSION, 4);
-  buf.writeUInt8(KIND_CODES[p.kind], 5);
+  buf.writeUInt8(KIND_CODES[kind], 5);
   buf.writeUInt16LE(0, 6);
-  buf.writeUInt32LE(p.extentId, 8);
-  buf.writeUInt32LE(p.headerLength, 12);
-  writeU64(buf, p.offset, 16);
-  writeU64(buf, p.recordLength, 24);
-  writeU64(buf, p.sequence, 32);
+  buf.writeUInt32LE(place.extentId, 8);
+  buf.writeUInt32LE(headerLength, 12);
+  writeU64(buf, place.offset, 16);
+  writeU64(buf, recordLength, 24);
+  writeU64(buf, sequence, 32);
   buf.writeUInt32LE(crc32c(buf.subarray(0, 40)), 40);
 }
 
@@ -146,7 +155,7 @@ export function encodeShardRecordHeader(
   if (into && into.length < len)
     throw new RecordFormatError(`a ${len}-byte header does not fit in ${into.length} bytes`);
   const buf = into ? into.subarray(0, len) : Buffer.allocUnsafe(len);
-  writePrefix(buf, { ...h, headerLength: len, recordLength: len + h.dataLength });
+  writePrefix(buf, h.kind, h, h.sequence, len, len + h.dataLength);
   buf.writeUInt32LE(h.blockSize, 44);
   writeU64(buf, h.createdAt, 48);
   buf.writeUInt32LE(h.movedFrom?.extentId ?? 0, 56);
@@ -173,7 +182,7 @@ export function encodeShardRecordPrefix(
   const id = shardIdBytes(h.shardId);
   const headerLength = recordHeaderLength(id.length, h.dataLength, h.blockSize);
   const buf = Buffer.allocUnsafe(RECORD_PREFIX_BYTES);
-  writePrefix(buf, { ...h, headerLength, recordLength: headerLength + h.dataLength });
+  writePrefix(buf, h.kind, h, h.sequence, headerLength, headerLength + h.dataLength);
   return buf;
 }
 
@@ -181,7 +190,7 @@ export function encodeDeleteRecord(h: Omit<DeleteRecordHeader, 'kind' | 'headerL
   const id = shardIdBytes(h.shardId);
   const len = deleteRecordLength(id.length);
   const buf = Buffer.allocUnsafe(len);
-  writePrefix(buf, { ...h, kind: 'delete', headerLength: len, recordLength: len });
+  writePrefix(buf, 'delete', h, h.sequence, len, len);
   writeU64(buf, h.deletedAt, 44);
   buf.writeUInt16LE(id.length, 52);
   id.copy(buf, DELETE_BODY_FIXED_BYTES);
