@@ -119,9 +119,14 @@ async function timeGets(count: number): Promise<number[]> {
 }
 
 /** Sums one per-disk metric over the slow node's disks, from its /metrics. */
-async function slowNodeMetric(name: string): Promise<number> {
-  const p = cluster.processes().find((x) => x.id === SLOW_NODE);
-  if (p === undefined) throw new Error(`${SLOW_NODE} is not in the cluster`);
+function slowNodeMetric(name: string): Promise<number> {
+  return processMetric(SLOW_NODE, name);
+}
+
+/** Sums every series of one metric from a process's /metrics. */
+async function processMetric(id: string, name: string): Promise<number> {
+  const p = cluster.processes().find((x) => x.id === id);
+  if (p === undefined) throw new Error(`${id} is not in the cluster`);
   const text = await (await fetch(`http://127.0.0.1:${p.adminPort}/metrics`)).text();
   return text
     .split('\n')
@@ -202,6 +207,7 @@ describe('faults on the shipped 9-node, 5+4 shape', () => {
     const before: number[] = [];
     const slow: number[] = [];
     const injectedAtStart = await slowNodeMetric('platter_storage_fault_injections_total');
+    const hedgedAtStart = await processMetric('frontend-1', 'platter_frontend_hedged_stripes_total');
     try {
       for (let block = 0; block < LATENCY_GETS / LATENCY_BLOCK; block++) {
         before.push(...(await timeGets(LATENCY_BLOCK)));
@@ -216,6 +222,8 @@ describe('faults on the shipped 9-node, 5+4 shape', () => {
     slow.sort((a, b) => a - b);
     // Extent reads the slow node delayed (its fault injector's own count).
     const delayedReads = (await slowNodeMetric('platter_storage_fault_injections_total')) - injectedAtStart;
+    // Stripes the frontend raced to parity (its own count, on /metrics).
+    const hedgedStripes = (await processMetric('frontend-1', 'platter_frontend_hedged_stripes_total')) - hedgedAtStart;
     const figures = {
       case: 'slow-node-hedging',
       slowNode: SLOW_NODE,
@@ -223,6 +231,7 @@ describe('faults on the shipped 9-node, 5+4 shape', () => {
       gets: LATENCY_GETS,
       objectBytes: MiB,
       delayedReads,
+      hedgedStripes,
       beforeMs: { p50: +quantile(before, 0.5).toFixed(1), p99: +quantile(before, 0.99).toFixed(1) },
       slowMs: { p50: +quantile(slow, 0.5).toFixed(1), p99: +quantile(slow, 0.99).toFixed(1) },
       p99Ratio: +(quantile(slow, 0.99) / quantile(before, 0.99)).toFixed(2),
@@ -238,6 +247,8 @@ describe('faults on the shipped 9-node, 5+4 shape', () => {
     // would pass without hedging; this cannot: most GETs that met the slow
     // node finished before its read could have.
     expect(figures.slowGetsOverDelayPlusMin).toBeLessThan(0.9 * delayedReads);
+    // And it says so: a stripe held up by the slow node is hedged (1 MiB objects are one stripe each).
+    expect(hedgedStripes).toBeGreaterThanOrEqual(0.5 * delayedReads);
   }, 120_000);
 
   it('a client that vanishes mid-upload leaves nothing visible, and the frontend keeps serving', async () => {

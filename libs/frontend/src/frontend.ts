@@ -10,6 +10,7 @@ import { RedisRepairSink } from './cluster/redis-repair-sink.js';
 import { EtcdStorageDirectory } from './cluster/storage-directory.js';
 import type { StripeCodec } from './data/data-path-types.js';
 import { LatencyTracker } from './data/latency-tracker.js';
+import type { ReadStats } from './data/part-reader.js';
 import { DigestPool } from './digest/digest-pool.js';
 import { s3Routes } from './http/s3-routes.js';
 import { bucketExists } from './s3/bucket-access.js';
@@ -54,6 +55,15 @@ export async function startFrontend(opts: {
     host.shutdown.onShutdown('close redis', () => redis.disconnect());
     repair = new RedisRepairSink(redis);
   }
+  const readStats: ReadStats = { hedged: 0, decoded: 0 };
+  exportCount(
+    host,
+    readStats,
+    'hedged',
+    'platter_frontend_hedged_stripes_total',
+    'Stripe reads that raced the other shards (a data shard failed, failed its CRC or outlasted the recent p95)',
+  );
+  exportCount(host, readStats, 'decoded', 'platter_frontend_decoded_stripes_total', 'Stripe reads rebuilt from parity');
   const codecs = new Map<string, StripeCodec>();
   const deps: ObjectStoreDeps = {
     namespace: opts.namespace,
@@ -66,6 +76,7 @@ export async function startFrontend(opts: {
       return c;
     },
     latency: new LatencyTracker(DEFAULT_HEDGE_MS, HEDGE_FLOOR_MS),
+    readStats,
     digests,
     scheme: {
       k: cluster.ec.k,
@@ -109,4 +120,24 @@ export async function startFrontend(opts: {
   host.shutdown.onShutdown('stop S3 server', () => server.close(config.shutdownGraceMs));
   log.info({ step: 's3', host: config.s3Host, port: s3Port }, 'S3 endpoint listening');
   return { s3Port };
+}
+
+/** A counter that reports a running count the data path keeps (no metric call on the read path). */
+function exportCount<K extends string>(
+  host: ServiceHost,
+  counts: Record<K, number>,
+  key: K,
+  name: string,
+  help: string,
+): void {
+  let reported = 0;
+  new Counter({
+    name,
+    help,
+    registers: [host.registry],
+    collect() {
+      this.inc(counts[key] - reported);
+      reported = counts[key];
+    },
+  });
 }

@@ -43,7 +43,9 @@ export interface PartReaderDeps {
 }
 
 export interface ReadStats {
+  /** Stripes whose other shards were raced (a data shard failed, failed its CRC, or outlasted the recent p95). */
   hedged: number;
+  /** Stripes rebuilt from parity. */
   decoded: number;
 }
 

@@ -1,6 +1,7 @@
 import type { DigestPool } from '../digest/digest-pool.js';
 import type { ShardAllocator, StorageDirectory, StripeCodec } from '../data/data-path-types.js';
 import type { LatencyTracker } from '../data/latency-tracker.js';
+import type { ReadStats } from '../data/part-reader.js';
 import type { PartScheme } from '../data/part-writer.js';
 import type { NamespaceApi } from './namespace-api.js';
 
@@ -22,6 +23,8 @@ export interface ObjectStoreDeps {
   storage: StorageDirectory;
   codecFor(codecId: string, k: number, m: number): StripeCodec;
   latency: LatencyTracker;
+  /** Counts of every GET's stripes that hedged or decoded (exported as metrics); none kept if absent. */
+  readStats?: ReadStats;
   digests: DigestPool;
   /** The cluster's scheme for new writes. */
   scheme: PartScheme;

@@ -281,6 +281,7 @@ export async function* objectBytes(
         Math.max(from, partStart) - partStart,
         Math.min(to, partEnd) - partStart,
         signal,
+        deps.readStats,
       );
     }
     partStart = partEnd;
