@@ -61,6 +61,15 @@ export interface NamespaceRouterOptions {
   batching?: boolean;
 }
 
+// Read Batches in flight to one tail. Writes keep two (a write Batch waits on
+// the whole chain); a read Batch is answered in well under a millisecond, so
+// a second one in flight only makes the batches smaller: with one, 32
+// concurrent S3 GETs of 4 KiB objects made 5.3 ops per Batch instead of 3.8
+// and 2,078–2,570 GETs/s instead of 1,442–1,958 on the local cluster (five
+// alternating pairs), the per-call gRPC cost at the tail being most of what
+// a read costs there.
+const READ_BATCHES_IN_FLIGHT = 1;
+
 /**
  * One replica's client and the coalescers of its batchable calls: reads and
  * writes apart, because a Batch answers when its slowest op is done and a
@@ -547,7 +556,7 @@ export class NamespaceRouter {
       address: record.grpcAddress,
       client,
       writes: new BatchCoalescer(send),
-      reads: new BatchCoalescer(send),
+      reads: new BatchCoalescer(send, { maxInFlight: READ_BATCHES_IN_FLIGHT }),
       unbatched: false,
     };
     this.clients.set(memberId, connection);
