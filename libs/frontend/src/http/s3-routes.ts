@@ -9,7 +9,15 @@ import {
   listParts,
   uploadPart,
 } from '../s3/multipart.js';
-import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from '../s3/acl.js';
+import {
+  deleteBucketOwnershipControls,
+  getBucketAcl,
+  getBucketOwnershipControls,
+  getObjectAcl,
+  putBucketAcl,
+  putBucketOwnershipControls,
+  putObjectAcl,
+} from '../s3/acl.js';
 import { copyObject } from '../s3/copy-object.js';
 import { getObjectAttributes } from '../s3/object-attributes.js';
 import { uploadPartCopy } from '../s3/upload-part-copy.js';
@@ -34,7 +42,6 @@ const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   'logging',
   'notification',
   'object-lock',
-  'ownershipControls',
   'policy',
   'policyStatus',
   'publicAccessBlock',
@@ -89,6 +96,12 @@ export function s3Routes(deps: ObjectStoreDeps): S3Route {
       if (a.query.has('uploads') && method === 'GET') return h(listMultipartUploads);
       if (a.query.has('delete') && method === 'POST') return h(deleteObjects);
       if (a.query.has('versions') && method === 'GET') return h(listObjectVersions);
+      if (a.query.has('ownershipControls')) {
+        if (method === 'GET') return h(getBucketOwnershipControls);
+        if (method === 'PUT') return h(putBucketOwnershipControls);
+        if (method === 'DELETE') return h(deleteBucketOwnershipControls);
+        return undefined;
+      }
       if (a.query.has('versioning')) {
         if (method === 'GET') return h(getBucketVersioning);
         if (method === 'PUT') return h(putBucketVersioning);

@@ -3,7 +3,15 @@ import { namespaceV1 } from '@platter/proto';
 import { describe, expect, it } from 'vitest';
 import { fakeCall } from '../testing/fake-call.js';
 import { assertBucketAclHeaders, assertObjectAclHeaders } from './acl-headers.js';
-import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl.js';
+import {
+  deleteBucketOwnershipControls,
+  getBucketAcl,
+  getBucketOwnershipControls,
+  getObjectAcl,
+  putBucketAcl,
+  putBucketOwnershipControls,
+  putObjectAcl,
+} from './acl.js';
 import type { NamespaceApi } from './namespace-api.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
 
@@ -63,5 +71,52 @@ describe('the private-only ACL', () => {
         expect.objectContaining({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 }),
       );
     }
+  });
+});
+
+describe('ownership controls', () => {
+  const controls = (ownership: string): Buffer =>
+    Buffer.from(
+      `<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>${ownership}</ObjectOwnership></Rule></OwnershipControls>`,
+    );
+  const put = (body: Buffer) =>
+    putBucketOwnershipControls(
+      deps,
+      fakeCall({
+        method: 'PUT',
+        bucket: 'bkt',
+        query: 'ownershipControls',
+        headers: { 'content-length': String(body.length) },
+        body: [body],
+      }),
+    );
+  const code = async (p: Promise<unknown>): Promise<string> => {
+    try {
+      await p;
+    } catch (err) {
+      return (err as { code: string }).code;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('reads as BucketOwnerEnforced, the setting every bucket has', async () => {
+    const res = await getBucketOwnershipControls(deps, fakeCall({ bucket: 'bkt', query: 'ownershipControls' }));
+    expect(res.status).toBe(200);
+    expect(String(res.body)).toContain(
+      '<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>',
+    );
+  });
+
+  it('accepts BucketOwnerEnforced, refuses the settings that need ACLs, and cannot be removed', async () => {
+    expect((await put(controls('BucketOwnerEnforced'))).status).toBe(200);
+    expect(await code(put(controls('ObjectWriter')))).toBe('NotImplemented');
+    expect(await code(put(controls('BucketOwnerPreferred')))).toBe('NotImplemented');
+    expect(await code(put(controls('Everyone')))).toBe('MalformedXML');
+    expect(await code(put(Buffer.from('<OwnershipControls/>')))).toBe('MalformedXML');
+    expect(
+      await code(
+        deleteBucketOwnershipControls(deps, fakeCall({ method: 'DELETE', bucket: 'bkt', query: 'ownershipControls' })),
+      ),
+    ).toBe('NotImplemented');
   });
 });

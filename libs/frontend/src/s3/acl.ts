@@ -1,5 +1,12 @@
-import { ownerOnlyAclXml, S3Error } from '@platter/s3';
+import {
+  MAX_SMALL_CONFIG_XML_BYTES,
+  ownerOnlyAclXml,
+  ownershipControlsXml,
+  parseOwnershipControls,
+  S3Error,
+} from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
+import { readXmlBody } from '../http/xml-body.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { grantsBeyondOwner } from './acl-headers.js';
 import { bucketOf, resourceOf } from './call-resource.js';
@@ -52,4 +59,29 @@ export async function putObjectAcl(deps: ObjectStoreDeps, call: S3Call): Promise
   await lookup(deps, call, bucket, key);
   assertPrivateOnly(call);
   return { status: 200 };
+}
+
+/** GET ?ownershipControls: what Platter enforces on every bucket, so clients can ask rather than guess. */
+export async function getBucketOwnershipControls(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  await checkBucketAccess(deps, call, bucketOf(call));
+  return { status: 200, body: ownershipControlsXml('BucketOwnerEnforced') };
+}
+
+/** PUT ?ownershipControls: only the setting Platter has is accepted; the others would need ACLs. */
+export async function putBucketOwnershipControls(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  await checkBucketAccess(deps, call, bucketOf(call));
+  const { objectOwnership } = parseOwnershipControls(await readXmlBody(call, MAX_SMALL_CONFIG_XML_BYTES));
+  if (objectOwnership !== 'BucketOwnerEnforced') {
+    throw new S3Error(
+      'NotImplemented',
+      `Object Ownership ${objectOwnership} needs ACLs; only BucketOwnerEnforced is supported.`,
+    );
+  }
+  return { status: 200 };
+}
+
+/** DELETE ?ownershipControls would turn ACLs back on (ObjectWriter), which Platter does not have. */
+export async function deleteBucketOwnershipControls(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
+  await checkBucketAccess(deps, call, bucketOf(call));
+  throw new S3Error('NotImplemented', 'Ownership controls cannot be removed: ACLs are always disabled.');
 }

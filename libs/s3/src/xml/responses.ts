@@ -517,6 +517,11 @@ export function ownerOnlyAclXml(owner: Owner): string {
   ]);
 }
 
+/** GetBucketOwnershipControls response: one rule. */
+export function ownershipControlsXml(objectOwnership: string): string {
+  return root('OwnershipControls', [XmlNode.element('Rule', [XmlNode.text('ObjectOwnership', objectOwnership)])]);
+}
+
 /** GetBucketVersioning response; a never-versioned bucket has no Status. */
 export function versioningConfigurationXml(status: 'Enabled' | 'Suspended' | undefined): string {
   return root('VersioningConfiguration', [optionalText('Status', status)]);
