@@ -18,7 +18,10 @@ describe('kill -9', () => {
     const results: CrashIterationResult[] = await runCrashIterations({
       dir: tmp.dir,
       iterations: 20,
-      untilCoveredMax: 60,
+      // A kill tears a record's tail in about 4–6% of runs here (6 of 100 in a
+      // loop on 2026-11-24, 21 of 500 before): 150 tries leave ~0.01% chance of
+      // never seeing one, where 60 left ~2–9% (one CI run met it).
+      untilCoveredMax: 150,
       minAckedPuts: 101,
       seed: 2026,
     });
@@ -30,5 +33,5 @@ describe('kill -9', () => {
     expect(results.some((r) => r.recovery.tailBytesTruncated > 0)).toBe(true);
     // And some between the extent sync that acknowledged writes and the index commit: replayed from the log.
     expect(results.some((r) => r.recovery.recordsReplayed > 0)).toBe(true);
-  }, 300_000);
+  }, 420_000);
 });
