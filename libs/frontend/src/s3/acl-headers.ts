@@ -25,3 +25,21 @@ export function assertObjectAclHeaders(call: S3Call): void {
 export function assertBucketAclHeaders(call: S3Call): void {
   if (grantsBeyondOwner(call)) throw new S3Error('InvalidBucketAclWithObjectOwnership');
 }
+
+/** The only Object Ownership Platter has; the other two settings turn ACLs on. */
+export function assertOwnershipSupported(ownership: string): void {
+  if (ownership === 'BucketOwnerEnforced') return;
+  if (ownership === 'ObjectWriter' || ownership === 'BucketOwnerPreferred') {
+    throw new S3Error(
+      'NotImplemented',
+      `Object Ownership ${ownership} needs ACLs; only BucketOwnerEnforced is supported.`,
+    );
+  }
+  throw new S3Error('InvalidArgument', `Invalid Object Ownership: ${ownership}`);
+}
+
+/** CreateBucket's `x-amz-object-ownership`: checked, never silently ignored. */
+export function assertObjectOwnershipHeader(call: S3Call): void {
+  const ownership = call.req.headers['x-amz-object-ownership'];
+  if (ownership !== undefined) assertOwnershipSupported(String(ownership));
+}

@@ -8,7 +8,7 @@ import {
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
 import { checkBucketAccess } from './bucket-access.js';
-import { grantsBeyondOwner } from './acl-headers.js';
+import { assertOwnershipSupported, grantsBeyondOwner } from './acl-headers.js';
 import { bucketOf, resourceOf } from './call-resource.js';
 import type { ObjectStoreDeps } from './object-store-deps.js';
 import { lookup } from './objects.js';
@@ -71,12 +71,7 @@ export async function getBucketOwnershipControls(deps: ObjectStoreDeps, call: S3
 export async function putBucketOwnershipControls(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
   await checkBucketAccess(deps, call, bucketOf(call));
   const { objectOwnership } = parseOwnershipControls(await readXmlBody(call, MAX_SMALL_CONFIG_XML_BYTES));
-  if (objectOwnership !== 'BucketOwnerEnforced') {
-    throw new S3Error(
-      'NotImplemented',
-      `Object Ownership ${objectOwnership} needs ACLs; only BucketOwnerEnforced is supported.`,
-    );
-  }
+  assertOwnershipSupported(objectOwnership);
   return { status: 200 };
 }
 

@@ -77,6 +77,16 @@ describe('createBucket', () => {
     });
   });
 
+  it('takes x-amz-object-ownership BucketOwnerEnforced only: the other settings need ACLs', async () => {
+    const deps = depsOf(emptyWorld());
+    const put = (bucket: string, ownership: string) =>
+      createBucket(deps, fakeCall({ method: 'PUT', bucket, headers: { 'x-amz-object-ownership': ownership } }));
+    expect((await put('own-enforced', 'BucketOwnerEnforced')).status).toBe(200);
+    await expect(put('own-writer', 'ObjectWriter')).rejects.toMatchObject({ code: 'NotImplemented', status: 501 });
+    await expect(put('own-preferred', 'BucketOwnerPreferred')).rejects.toMatchObject({ code: 'NotImplemented' });
+    await expect(put('own-bad', 'Everyone')).rejects.toMatchObject({ code: 'InvalidArgument', status: 400 });
+  });
+
   it('accepts the region or the configured location name, and reports the latter', async () => {
     const world = emptyWorld();
     const deps = depsOf(world, 'us-east-1', 'default');

@@ -9,7 +9,7 @@ import {
 } from '@platter/s3';
 import { readXmlBody } from '../http/xml-body.js';
 import type { S3Call, S3Response } from '../http/s3-call.js';
-import { assertBucketAclHeaders } from './acl-headers.js';
+import { assertBucketAclHeaders, assertObjectOwnershipHeader } from './acl-headers.js';
 import { checkBucketAccess, forgetBucket } from './bucket-access.js';
 import { bucketOf } from './call-resource.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
@@ -36,6 +36,7 @@ export async function createBucket(deps: ObjectStoreDeps, call: S3Call): Promise
   const name = bucketOf(call);
   validateBucketName(name);
   assertBucketAclHeaders(call);
+  assertObjectOwnershipHeader(call);
   const length = Number(call.req.headers['content-length'] ?? 0);
   if (length > 0) {
     const { locationConstraint } = parseCreateBucketConfiguration(await readXmlBody(call, MAX_CREATE_BUCKET_XML_BYTES));
