@@ -165,6 +165,7 @@ export {
   parseCompleteMultipartUpload,
   parseCreateBucketConfiguration,
   parseDeleteObjects,
+  isObjectOwnership,
   parseOwnershipControls,
   parseVersioningConfiguration,
   type ObjectOwnership,

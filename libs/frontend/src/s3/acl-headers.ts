@@ -1,4 +1,4 @@
-import { S3Error } from '@platter/s3';
+import { isObjectOwnership, S3Error } from '@platter/s3';
 import type { S3Call } from '../http/s3-call.js';
 
 // The ACL headers a write may carry (see acl.ts for the model): only those
@@ -28,14 +28,13 @@ export function assertBucketAclHeaders(call: S3Call): void {
 
 /** The only Object Ownership Platter has; the other two settings turn ACLs on. */
 export function assertOwnershipSupported(ownership: string): void {
-  if (ownership === 'BucketOwnerEnforced') return;
-  if (ownership === 'ObjectWriter' || ownership === 'BucketOwnerPreferred') {
+  if (!isObjectOwnership(ownership)) throw new S3Error('InvalidArgument', `Invalid Object Ownership: ${ownership}`);
+  if (ownership !== 'BucketOwnerEnforced') {
     throw new S3Error(
       'NotImplemented',
       `Object Ownership ${ownership} needs ACLs; only BucketOwnerEnforced is supported.`,
     );
   }
-  throw new S3Error('InvalidArgument', `Invalid Object Ownership: ${ownership}`);
 }
 
 /** CreateBucket's `x-amz-object-ownership`: checked, never silently ignored. */

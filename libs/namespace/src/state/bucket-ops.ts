@@ -12,12 +12,16 @@ const VS = namespaceV1.VersioningState;
 const BS = namespaceV1.BucketState;
 const STEP = namespaceV1.DeleteBucketStep;
 
+/** The bucket's live record here, and the incarnation its tombstone dropped through (0 if none). */
+function recordAt(scope: PrepareScope, name: string): { existing?: namespaceV1.Bucket; dropped: bigint } {
+  const record = scope.index.bucketRecord(name);
+  return record?.state === BS.DROPPED ? { dropped: record.incarnation } : { existing: record, dropped: 0n };
+}
+
 export const createBucket: OpHandler<'createBucket'> = (scope, request) => {
   const bad = checkBucketName(request.name) ?? checkLabel('owner account id', request.ownerAccountId, true);
   if (bad) return bad;
-  const record = scope.index.bucketRecord(request.name);
-  const existing = record?.state === BS.DROPPED ? undefined : record;
-  const dropped = record?.state === BS.DROPPED ? record.incarnation : 0n;
+  const { existing, dropped } = recordAt(scope, request.name);
   const copyOf = request.incarnation;
   if (copyOf > 0n) {
     // A copy of the home's record: never of an incarnation dropped here or older than the one here.
@@ -67,9 +71,7 @@ function alreadyThere(existing: namespaceV1.Bucket, request: namespaceV1.CreateB
 export const deleteBucket: OpHandler<'deleteBucket'> = (scope, request) => {
   const bad = checkBucketName(request.name);
   if (bad) return bad;
-  const record = scope.index.bucketRecord(request.name);
-  const existing = record?.state === BS.DROPPED ? undefined : record;
-  const dropped = record?.state === BS.DROPPED ? record.incarnation : 0n;
+  const { existing, dropped } = recordAt(scope, request.name);
   switch (request.step) {
     case STEP.SEAL:
       return sealBucket(scope, request, existing, dropped);

@@ -112,12 +112,17 @@ export function parseVersioningConfiguration(body: Uint8Array | string): { statu
 export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
 const OBJECT_OWNERSHIPS: readonly string[] = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];
 
+/** Whether a value (from a body or the `x-amz-object-ownership` header) names an Object Ownership setting. */
+export function isObjectOwnership(value: string): value is ObjectOwnership {
+  return OBJECT_OWNERSHIPS.includes(value);
+}
+
 /** Parses a PutBucketOwnershipControls body: exactly one Rule with a known ObjectOwnership. */
 export function parseOwnershipControls(body: Uint8Array | string): { objectOwnership: ObjectOwnership } {
   const root = parseXmlRequest(body, 'OwnershipControls', MAX_SMALL_CONFIG_XML_BYTES, ['Rule']);
   const rules = childElements(root, 'Rule');
   if (rules.length !== 1) throw malformedXml('OwnershipControls takes exactly one Rule.');
   const ownership = xmlText(rules[0]!['ObjectOwnership'])?.trim();
-  if (ownership === undefined || !OBJECT_OWNERSHIPS.includes(ownership)) throw malformedXml();
-  return { objectOwnership: ownership as ObjectOwnership };
+  if (ownership === undefined || !isObjectOwnership(ownership)) throw malformedXml();
+  return { objectOwnership: ownership };
 }
