@@ -12,7 +12,7 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { healthV1, testingV1Echo } from '@platter/proto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BULK_MIN_BYTES, bulkFields } from './bulk-codec.js';
+import { BULK_MIN_BYTES, BulkFrame, bulkFields, releaseAfterCopy } from './bulk-codec.js';
 import { MessageCodecError } from './codec-error.js';
 import { messageCodec } from './message-codec.js';
 
@@ -189,6 +189,33 @@ describe('bulk codec: DownloadResponse (top-level bytes)', () => {
     expect(decoded.offset).toBe(9n);
     expect(decoded.data.buffer).toBe(received.buffer);
     expect(Buffer.compare(decoded.data, data)).toBe(0);
+  });
+
+  it('releases a lent payload only once its bytes are copied out, and only once', () => {
+    const codec = messageCodec(DownloadResponseSchema);
+    const data = Buffer.from(POOL.subarray(0, 2 * BULK_MIN_BYTES));
+    const original = Buffer.from(data);
+    let releases = 0;
+    const message = releaseAfterCopy({ offset: 3n, data }, () => releases++);
+    expect(codec.encodedSize(message)).toBeGreaterThan(data.byteLength);
+    const frame = codec.serialize(message);
+    expect(frame).toBeInstanceOf(BulkFrame);
+    expect(releases).toBe(0);
+    const out = Buffer.alloc(frame.length + 5);
+    frame.copy(out, 5);
+    expect(releases).toBe(1);
+    data.fill(0xee); // the sender reuses its buffer: what was copied must not change
+    frame.copy(Buffer.alloc(frame.length), 0);
+    expect(releases).toBe(1);
+    expect(Buffer.compare(fromBinary(DownloadResponseSchema, out.subarray(5)).data, original)).toBe(0);
+  });
+
+  it('releases a payload too small to be kept by reference as soon as it is encoded', () => {
+    let releases = 0;
+    const message = releaseAfterCopy({ offset: 1n, data: Buffer.alloc(16, 1) }, () => releases++);
+    const encoded = messageCodec(DownloadResponseSchema).serialize(message);
+    expect(Buffer.isBuffer(encoded)).toBe(true);
+    expect(releases).toBe(1);
   });
 
   it('returns a Buffer, which grpc-js requires of a serializer', () => {

@@ -42,6 +42,25 @@ interface Segment {
 
 type Fields = Record<string, unknown>;
 
+/** Messages whose payload a sender wants back once it is copied out (see releaseAfterCopy). */
+const releases = new WeakMap<object, () => void>();
+
+/**
+ * Asks to be told when `message`'s large bytes fields have been copied into
+ * the transport's own buffer, so that the caller may reuse their memory (a
+ * pooled read buffer) instead of leaving one fresh ArrayBuffer per message to
+ * the garbage collector. grpc-js copies a serialized message into its frame
+ * when it sends it, which may be after later messages were queued behind it;
+ * `release` runs right after that copy, at most once, and never if the
+ * message is not sent (the memory is then simply collected). Until then the
+ * bytes must not change. A message without a large bytes field is encoded at
+ * once, so `release` runs when it is serialized.
+ */
+export function releaseAfterCopy<T extends object>(message: T, release: () => void): T {
+  releases.set(message, release);
+  return message;
+}
+
 function bulkValue(message: Fields, field: DescField): Uint8Array | undefined {
   if (field.oneof !== undefined) {
     const selected = message[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
@@ -68,10 +87,12 @@ export class BulkFrame implements SerializedMessage {
   readonly length: number;
   readonly #head: Uint8Array;
   readonly #segments: readonly Segment[];
+  #release: (() => void) | undefined;
 
-  constructor(head: Uint8Array, segments: readonly Segment[]) {
+  constructor(head: Uint8Array, segments: readonly Segment[], release?: () => void) {
     this.#head = head;
     this.#segments = segments;
+    this.#release = release;
     let length = head.byteLength;
     for (const { tag, bytes } of segments)
       length += varint32Size(tag) + varint32Size(bytes.byteLength) + bytes.byteLength;
@@ -97,6 +118,9 @@ export class BulkFrame implements SerializedMessage {
       target.set(bytes, at);
       at += bytes.byteLength;
     }
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
     return this.length;
   }
 
@@ -126,6 +150,23 @@ export function serializeBulk<Desc extends DescMessage>(
   fields: readonly DescField[],
   value: MessageInitShape<Desc> | MessageShape<Desc>,
   compiled?: CompiledPlan,
+  sizeOnly = false,
+): SerializedMessage {
+  // Sizing encodes without sending: it must leave the release to the real send.
+  const release = sizeOnly ? undefined : releases.get(value);
+  if (release !== undefined) releases.delete(value);
+  const encoded = encodeBulk(schema, fields, value, compiled, release);
+  // No payload kept by reference: the bytes are already copied.
+  if (!(encoded instanceof BulkFrame)) release?.();
+  return encoded;
+}
+
+function encodeBulk<Desc extends DescMessage>(
+  schema: Desc,
+  fields: readonly DescField[],
+  value: MessageInitShape<Desc> | MessageShape<Desc>,
+  compiled: CompiledPlan | undefined,
+  release: (() => void) | undefined,
 ): SerializedMessage {
   if (compiled !== undefined) {
     // The compiled codec needs neither create() nor a copy without the payloads.
@@ -136,6 +177,7 @@ export function serializeBulk<Desc extends DescMessage>(
       return new BulkFrame(
         head,
         large.map((field) => ({ tag: tagOf(field), bytes: bulkValue(value as Fields, field) as Uint8Array })),
+        release,
       );
     }
   }
@@ -158,7 +200,7 @@ export function serializeBulk<Desc extends DescMessage>(
     if (Object.hasOwn(message, member.localName)) rest[member.localName] = message[member.localName];
   }
   if (message.$unknown !== undefined) rest.$unknown = message.$unknown;
-  return new BulkFrame(toBinary(schema, rest as MessageShape<Desc>), segments);
+  return new BulkFrame(toBinary(schema, rest as MessageShape<Desc>), segments, release);
 }
 
 function tagOf(field: DescField): number {

@@ -2,7 +2,7 @@ export { Code, codeName, isCode, type CodeName } from './code.js';
 export { RpcError, toRpcError, type RpcErrorOptions } from './rpc-error.js';
 export { MessageCodecError } from './codec-error.js';
 export { messageCodec, type MessageCodec } from './message-codec.js';
-export { BULK_MIN_BYTES, bulkFields } from './bulk-codec.js';
+export { BULK_MIN_BYTES, bulkFields, releaseAfterCopy } from './bulk-codec.js';
 export type { SerializedMessage } from './serialized-message.js';
 // The grpc-js definitions stay inside: nothing else may hand them to grpc-js.
 export { methodPath } from './grpc-definition.js';

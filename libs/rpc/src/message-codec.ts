@@ -84,7 +84,8 @@ function buildCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> 
       return serialized instanceof BulkFrame ? serialized.toBuffer() : (serialized as Buffer);
     },
     encodedSize: (value) => {
-      const size = bulk || compiled === undefined ? undefined : sizeCompiled(compiled, value as object);
+      if (bulk) return serializeBulk(schema, fields, value, compiled, true).length;
+      const size = compiled === undefined ? undefined : sizeCompiled(compiled, value as object);
       return size ?? serialize(value).length;
     },
     decode: (bytes) => {

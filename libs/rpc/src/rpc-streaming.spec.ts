@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testingV1Echo } from '@platter/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseAfterCopy } from './bulk-codec.js';
 import { createRpcClient } from './rpc-client.js';
 import {
   collect,
@@ -119,6 +120,62 @@ describe('streaming over loopback', () => {
       release();
     }
     expect(texts).toEqual(['echo: first', 'echo: second']);
+  });
+});
+
+describe('payloads lent by a server stream', () => {
+  let running: RunningServer;
+  let client: RpcClient<typeof testingV1Echo.EchoService>;
+  const chunks = patterns(MIB);
+  const stats = { released: 0, maxLent: 0 };
+
+  beforeAll(async () => {
+    running = await startEchoServer({
+      setup: (server, seen) => {
+        server.add(testingV1Echo.EchoService, {
+          ...echoImpl(seen),
+          // Two buffers only, refilled the moment a release says grpc-js has copied one out:
+          // a release that came before the copy would send the next message's bytes.
+          async *download(request) {
+            const free = [Buffer.allocUnsafe(MIB), Buffer.allocUnsafe(MIB)];
+            let lent = 0;
+            let wake: (() => void) | undefined;
+            for (let i = 0; i < Number(request.bytes) / MIB; i++) {
+              while (free.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+              const buf = free.pop()!;
+              (chunks[i % chunks.length] as Buffer).copy(buf);
+              stats.maxLent = Math.max(stats.maxLent, ++lent);
+              yield releaseAfterCopy({ offset: BigInt(i * MIB), data: buf }, () => {
+                buf.fill(0xee);
+                stats.released++;
+                lent--;
+                free.push(buf);
+                wake?.();
+              });
+            }
+          },
+        });
+      },
+    });
+    client = createRpcClient(testingV1Echo.EchoService, running.address, { defaultTimeoutMs: 60_000 });
+  });
+
+  afterAll(async () => {
+    client.close();
+    await running.stop();
+  });
+
+  it('sends every message intact while its buffer is reused right after the release', async () => {
+    const MESSAGES = 64;
+    let i = 0;
+    for await (const message of client.download({ bytes: BigInt(MESSAGES * MIB) })) {
+      expect(message.offset).toBe(BigInt(i * MIB));
+      expect(Buffer.compare(message.data, chunks[i % chunks.length] as Buffer)).toBe(0);
+      i++;
+    }
+    expect(i).toBe(MESSAGES);
+    expect(stats.released).toBe(MESSAGES);
+    expect(stats.maxLent).toBe(2);
   });
 });
 

@@ -43,6 +43,29 @@ afterEach(async () => {
 });
 
 describe('ShardStore on real files and LMDB', () => {
+  it('lends each streamed chunk a pooled buffer of its own until it is released, once', async () => {
+    const s = await openStore();
+    const a = patternBytes(3, 6 * 4096);
+    await s.put('a', a);
+    const first = await s.getStream('a', {}, { lendBuffers: true });
+    const held: Buffer[] = [];
+    for await (const c of first.chunks) held.push(c);
+    // Nothing released yet, so nothing was reused: every chunk still holds its own bytes.
+    expect(new Set(held.map((c) => c.buffer)).size).toBe(6);
+    expect(Buffer.concat(held)).toEqual(a);
+    for (const c of held) {
+      first.release(c);
+      first.release(c); // a second release must not put the buffer in the pool twice
+    }
+    const second = await s.getStream('a', {}, { lendBuffers: true });
+    const again: Buffer[] = [];
+    for await (const c of second.chunks) again.push(c);
+    const reused = new Set(again.map((c) => c.buffer));
+    expect(reused.size).toBe(6);
+    expect([...reused].every((b) => held.some((c) => c.buffer === b))).toBe(true);
+    expect(Buffer.concat(again)).toEqual(a);
+  });
+
   it('puts, reads ranges, lists, deletes and keeps it all across a reopen', async () => {
     const s = await openStore();
     const a = patternBytes(1, 10_000);

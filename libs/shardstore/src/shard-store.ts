@@ -14,7 +14,7 @@ import { GroupCommitter } from './engine/group-commit.js';
 import { IndexFlusher, INDEX_FORMAT, META_DISK_KEY, META_FORMAT_KEY } from './engine/index-flusher.js';
 import { KeyedLock } from './engine/keyed-lock.js';
 import { OpStats, type OpName, type OpSnapshot } from './engine/op-stats.js';
-import { readRange, readRangeChunks, STREAM_READ_BLOCKS } from './engine/record-reader.js';
+import { readRange, readRangeChunks, STREAM_READ_BLOCKS, type ChunkMemory } from './engine/record-reader.js';
 import {
   blockCrcsOf,
   SINGLE_WRITE_MAX_BYTES,
@@ -97,6 +97,12 @@ export interface ShardReadStream {
   length: number;
   /** Verified bytes; consume to the end or call `return()` (a `for await` break does). */
   chunks: AsyncIterable<Buffer>;
+  /**
+   * With `lendBuffers`: takes back a chunk's memory for later reads. Call it
+   * once nothing reads the chunk any more; a chunk never given back is left
+   * to the garbage collector. Without `lendBuffers`, and for a second call, it does nothing.
+   */
+  release(chunk: Buffer): void;
 }
 
 export interface StreamOptions {
@@ -106,6 +112,12 @@ export interface StreamOptions {
    * For consumers that finish with (or copy) a chunk before pulling the next.
    */
   reuseBuffers?: boolean;
+  /**
+   * Read each chunk into a pooled buffer of its own, lent to the consumer
+   * until it calls `release`: for consumers that queue chunks (a gRPC stream
+   * copies one into its frame only when it sends it).
+   */
+  lendBuffers?: boolean;
 }
 
 export interface PutOptions {
@@ -437,12 +449,24 @@ export class ShardStore {
     const { entry, extent } = this.locate(shardId);
     extent.unpin();
     const { offset, length } = this.rangeOf(entry, range);
-    const pool = options.reuseBuffers ? this.poolFor(STREAM_READ_BLOCKS * entry.blockSize) : undefined;
+    const pool = this.poolFor(STREAM_READ_BLOCKS * entry.blockSize);
+    const lent = new WeakMap<Buffer, Buffer>();
+    const memory: ChunkMemory | undefined = options.reuseBuffers
+      ? { pool, mode: 'ring' }
+      : options.lendBuffers
+        ? { pool, mode: 'lend', onLend: (chunk, pooled) => lent.set(chunk, pooled) }
+        : undefined;
     return {
       info: infoOf(shardId, entry),
       offset,
       length,
-      chunks: this.streamChunks(shardId, entry, offset, length, pool),
+      chunks: this.streamChunks(shardId, entry, offset, length, memory),
+      release: (chunk) => {
+        const pooled = lent.get(chunk);
+        if (pooled === undefined) return;
+        lent.delete(chunk);
+        pool.give(pooled);
+      },
     };
   }
 
@@ -673,7 +697,7 @@ export class ShardStore {
     expected: ShardEntry,
     offset: number,
     length: number,
-    pool: BufferPool | undefined,
+    memory: ChunkMemory | undefined,
   ): AsyncGenerator<Buffer> {
     this.checkUsable(false);
     // Looked up again: compaction may have moved the record since getStream.
@@ -682,7 +706,7 @@ export class ShardStore {
       if (entry.dataLength !== expected.dataLength || entry.blockCrcs.some((c, i) => c !== expected.blockCrcs[i]))
         throw new ShardNotFoundError(shardId);
       const t0 = process.hrtime.bigint();
-      yield* readRangeChunks(await this.fileOf(extent), shardId, entry, offset, length, pool);
+      yield* readRangeChunks(await this.fileOf(extent), shardId, entry, offset, length, memory);
       this.opStats.observe('get', t0, true, length);
     } finally {
       extent.unpin();

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { Code, RpcError } from '@platter/rpc';
+import { Code, releaseAfterCopy, RpcError } from '@platter/rpc';
 import type { storageV1 } from '@platter/proto';
 import { crc32c, type ShardInfo } from '@platter/shardstore';
 import { checkShardId } from './shard-id.js';
@@ -63,12 +63,20 @@ export async function* getShard(req: storageV1.GetShardRequest, ctx: StorageCont
   const maxChunk = req.maxChunkSize === 0 ? info.blockSize : Math.min(req.maxChunkSize, MAX_GET_CHUNK_BYTES);
   disk.begin();
   try {
-    // Fresh buffers per read (no reuseBuffers): a chunk handed to gRPC may sit
-    // in the stream's write queue after we pull the next one.
-    const stream = await store.getStream(shardId, range);
+    // Lent, not reused in turn: a chunk handed to gRPC may sit in the stream's
+    // write queue after we pull the next one, so it goes back to the pool only
+    // once grpc-js has copied its last message into a frame. Fresh memory per
+    // chunk cost the storage process about a third of its CPU in collections
+    // (64 MiB GETs after a while of mixed traffic, docs/benchmarks.md).
+    const stream = await store.getStream(shardId, range, { lendBuffers: true });
     let position = stream.offset;
     for await (const chunk of stream.chunks) {
-      yield* chunkMessages(chunk, position, stream.info, maxChunk);
+      let pending: GetResponseInit | undefined;
+      for (const message of chunkMessages(chunk, position, stream.info, maxChunk)) {
+        if (pending) yield pending;
+        pending = message;
+      }
+      if (pending) yield releaseAfterCopy(pending, () => stream.release(chunk));
       position += chunk.byteLength;
       disk.noteSent(chunk.byteLength);
     }

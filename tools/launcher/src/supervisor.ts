@@ -75,7 +75,7 @@ export class Supervisor {
     s.handle = await startProcess({
       name: spec.id,
       command: process.execPath,
-      args: [path.join(this.root, 'apps', spec.role, 'dist', 'main.js')],
+      args: [...spec.nodeArgs, path.join(this.root, 'apps', spec.role, 'dist', 'main.js')],
       cwd: this.root,
       env: {
         ...this.baseEnv,

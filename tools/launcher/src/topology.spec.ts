@@ -23,6 +23,12 @@ describe('expandTopology', () => {
     expect(specs.every((s) => s.env.GLIBC_TUNABLES?.includes('glibc.malloc.trim_threshold='))).toBe(true);
   });
 
+  it('gives nodeArgs to every process, and the shipped topology fixes the heap growth that kept V8 collecting', () => {
+    const specs = expandTopology(TopologySchema.parse(shipped()), '/data');
+    expect(specs.every((s) => s.nodeArgs.includes('--heap-growing-percent=300'))).toBe(true);
+    expect(() => TopologySchema.parse({ ...shipped(), nodeArgs: ['main.js'] })).toThrow();
+  });
+
   it('gives serviceEnv to every process, and a process’s own processEnv wins', () => {
     const topology = TopologySchema.parse({
       ...shipped(),

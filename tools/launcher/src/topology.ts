@@ -39,6 +39,9 @@ export const TopologySchema = z.object({
   restartCrashed: z.boolean().default(true),
   // Settings every service process gets (a process's own processEnv wins).
   serviceEnv: z.record(z.string(), z.string()).default({}),
+  // Node and V8 flags of every service process, before its main module. Only
+  // some are allowed in NODE_OPTIONS, so they are arguments instead.
+  nodeArgs: z.array(z.string().startsWith('--')).default([]),
   processEnv: z.record(z.string(), z.record(z.string(), z.string())).default({}),
 });
 export type Topology = z.infer<typeof TopologySchema>;
@@ -54,6 +57,8 @@ export interface ProcessSpec {
   adminPort: number;
   /** Extra PLATTER_* settings beyond the base ones the launcher always sets. */
   env: Record<string, string>;
+  /** Flags for `node` itself, before the service's main module. */
+  nodeArgs: string[];
 }
 
 // Start order: the data plane first, the frontend last, so that the S3
@@ -73,7 +78,7 @@ export function expandTopology(topology: Topology, dataDir: string): ProcessSpec
   const hosts = topology.zones.flatMap((z) =>
     z.racks.flatMap((r) => r.hosts.map((h) => ({ zone: z.name, rack: r.name, host: h }))),
   );
-  const specs: Omit<ProcessSpec, 'grpcPort' | 'adminPort'>[] = [];
+  const specs: Omit<ProcessSpec, 'grpcPort' | 'adminPort' | 'nodeArgs'>[] = [];
   for (const role of START_ORDER) {
     if (role === 'storage') {
       for (const h of hosts) {
@@ -109,6 +114,7 @@ export function expandTopology(topology: Topology, dataDir: string): ProcessSpec
   return specs.map((s, i) => ({
     ...s,
     env: { ...topology.serviceEnv, ...s.env, ...topology.processEnv[s.id] },
+    nodeArgs: topology.nodeArgs,
     grpcPort: topology.ports.grpcBase + i,
     adminPort: topology.ports.adminBase + i,
   }));

@@ -68,6 +68,9 @@ Extra keys: "stateful" (bool), "zone" and "rack" (strings).
 {{/* The command of a component's container. */}}
 {{- define "platter.command" -}}
 - node
+{{- range .ctx.Values.nodeArgs }}
+- {{ . | quote }}
+{{- end }}
 - {{ printf "apps/%s/dist/main.js" .component }}
 {{- end }}
 

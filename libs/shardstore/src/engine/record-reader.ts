@@ -93,11 +93,24 @@ export async function readRange(
 }
 
 /**
+ * Where streamed chunks are read into: fresh memory when absent; a `ring` of
+ * READ_AHEAD + 1 pooled buffers reused in turn, so that a chunk is valid only
+ * until the consumer asks for the next one; or pooled buffers `lend`-ed one per
+ * chunk, which the consumer hands to `release` (once) when nothing reads them
+ * any more — for consumers that pass chunks on to a queue, such as a gRPC
+ * stream. Fresh memory costs a page fault per 4 KiB here (STACK.md #12) and
+ * one external ArrayBuffer per chunk for the garbage collector.
+ */
+export interface ChunkMemory {
+  pool: BufferPool;
+  mode: 'ring' | 'lend';
+  /** In `lend` mode, called with each chunk and the pooled buffer it is a view of. */
+  onLend?: (chunk: Buffer, pooled: Buffer) => void;
+}
+
+/**
  * The verified bytes of a range as a sequence of chunks, a block or a few per I/O,
  * with the next reads already in flight while the consumer handles a chunk.
- * With `pool` (buffers of STREAM_READ_BLOCKS blocks), READ_AHEAD + 1 buffers are reused
- * in turn and a chunk is valid only until the consumer asks for the next one:
- * fresh memory costs a page fault per 4 KiB here (STACK.md #12).
  */
 export async function* readRangeChunks(
   file: IoFile,
@@ -105,52 +118,46 @@ export async function* readRangeChunks(
   entry: ShardEntry,
   offset: number,
   length: number,
-  pool?: BufferPool,
+  memory?: ChunkMemory,
 ): AsyncGenerator<Buffer> {
   if (length === 0) return;
   const bs = entry.blockSize;
   const end = offset + length;
   const last = Math.floor((end - 1) / bs);
-  const ring = pool ? Array.from({ length: READ_AHEAD + 1 }, () => pool.take()) : undefined;
+  const pool = memory?.pool;
+  const ring = memory?.mode === 'ring' ? Array.from({ length: READ_AHEAD + 1 }, () => memory.pool.take()) : undefined;
   let turn = 0;
   let nextBlock = Math.floor(offset / bs);
-  const start = (): Promise<RawBlocks> | undefined => {
-    if (nextBlock > last) return undefined;
-    const p = readBlocks(
-      file,
-      shardId,
-      entry,
-      nextBlock,
-      Math.min(STREAM_READ_BLOCKS, last - nextBlock + 1),
-      ring?.[turn++ % ring.length],
-    );
+  const queue: Array<{ read: Promise<RawBlocks>; into: Buffer | undefined }> = [];
+  const start = (): void => {
+    if (nextBlock > last) return;
+    const into = ring ? ring[turn++ % ring.length] : memory?.mode === 'lend' ? memory.pool.take() : undefined;
+    const read = readBlocks(file, shardId, entry, nextBlock, Math.min(STREAM_READ_BLOCKS, last - nextBlock + 1), into);
     nextBlock += STREAM_READ_BLOCKS;
     // Handled when awaited; this only keeps an abandoned read-ahead from being "unhandled".
-    p.catch(() => undefined);
-    return p;
+    read.catch(() => undefined);
+    queue.push({ read, into });
   };
-  const queue: Array<Promise<RawBlocks>> = [];
-  for (let i = 0; i < READ_AHEAD; i++) {
-    const p = start();
-    if (p) queue.push(p);
-  }
+  for (let i = 0; i < READ_AHEAD; i++) start();
   try {
     while (queue.length > 0) {
-      const raw = await queue.shift()!;
+      const { read, into } = queue.shift()!;
+      const raw = await read;
       // The next read goes out before this chunk's CRCs are checked, so checking overlaps I/O.
-      const p = start();
-      if (p) queue.push(p);
+      start();
       const buf = verifyBlocks(shardId, entry, raw);
       const bufStart = raw.firstBlock * bs;
       const from = Math.max(offset, bufStart) - bufStart;
       const to = Math.min(end, bufStart + buf.length) - bufStart;
-      yield buf.subarray(from, to);
+      const chunk = buf.subarray(from, to);
+      if (into && !ring) memory?.onLend?.(chunk, into);
+      yield chunk;
     }
   } finally {
-    if (ring && pool) {
+    if (pool && (ring || queue.length > 0)) {
       // Never hand a buffer back while a read may still land in it.
-      await Promise.all(queue.map((p) => p.catch(() => undefined)));
-      for (const b of ring) pool.give(b);
+      await Promise.all(queue.map((q) => q.read.catch(() => undefined)));
+      for (const b of ring ?? queue.map((q) => q.into!)) pool.give(b);
     }
   }
 }
