@@ -66,6 +66,17 @@ async function fixture(
     seen.unary++;
     return { version: { key: req.key, size: 1n } };
   };
+  // BatchStream as the real handler does it, one batch at a time; an older replica has neither.
+  impl.batchStream = async function* (requests, ctx) {
+    if (routerOptions.noBatch) throw new RpcError(Code.UNIMPLEMENTED, 'unknown method');
+    for await (const r of requests) {
+      try {
+        yield { id: r.id, result: { case: 'batch' as const, value: await impl.batch(r.batch!, ctx) } };
+      } catch (error) {
+        yield { id: r.id, result: { case: 'error' as const, value: batchOpErrorOf(error) } };
+      }
+    }
+  };
   impl.batch = async (req) => {
     if (routerOptions.noBatch) throw new RpcError(Code.UNIMPLEMENTED, 'unknown method');
     seen.batches.push(req.ops.length);

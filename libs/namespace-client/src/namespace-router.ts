@@ -12,6 +12,7 @@ import {
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { Code, errorReason, RpcError, createRpcClient, type CallOptions, type RpcClient } from '@platter/rpc';
 import type { Logger, Registry } from '@platter/telemetry';
+import { BatchStreamSender } from './batch-stream.js';
 import { BatchCoalescer, type BatchableMethod } from './batch-coalescer.js';
 import { mergeListMultipartUploadsPages, mergeListObjectVersionsPages, mergeListObjectsPages } from './list-merge.js';
 import { homePartitionOfBucket, partitionOfKey } from './partition-of.js';
@@ -551,7 +552,10 @@ export class NamespaceRouter {
       // Retrying the same address cannot help when the replica is gone: the router re-routes instead.
       retry: false,
     });
-    const send = (req: Parameters<NamespaceClient['batch']>[0], o: CallOptions) => client.batch(req, o);
+    const { send } = new BatchStreamSender({
+      batch: (req, o) => client.batch(req, o),
+      batchStream: (reqs, o) => client.batchStream(reqs, o),
+    });
     const connection = {
       address: record.grpcAddress,
       client,

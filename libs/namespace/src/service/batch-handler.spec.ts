@@ -13,7 +13,12 @@ import { NamespaceError } from '../errors.js';
 import { LocalPeers } from '../testing/local-peers.js';
 import { createBucketOp, putObjectOp } from '../testing/requests.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { createBatchHandler, type BatchableHandlers } from './batch-handler.js';
+import {
+  createBatchHandler,
+  createBatchStreamHandler,
+  MAX_STREAM_BATCHES_IN_FLIGHT,
+  type BatchableHandlers,
+} from './batch-handler.js';
 import { createNamespaceService } from './namespace-service.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -214,5 +219,71 @@ describe('Batch response budget', () => {
       'getObject',
       'getObject',
     ]);
+  });
+});
+
+describe('NamespaceService.BatchStream', () => {
+  /** Feeds `requests` one by one, then ends, like a client's request side. */
+  async function* from(requests: namespaceV1.BatchStreamRequest[]): AsyncGenerator<namespaceV1.BatchStreamRequest> {
+    for (const r of requests) yield r;
+  }
+  const request = (id: number, ops: number, deadlineUnixMs = 0n) =>
+    create(namespaceV1.BatchStreamRequestSchema, {
+      id: BigInt(id),
+      batch: { ops: Array.from({ length: ops }, () => ({ op: { case: 'getObject', value: {} } })) },
+      deadlineUnixMs,
+    });
+
+  it('answers each batch by id as it completes, a slow one not holding back the next, and fails a bad one alone', async () => {
+    const seen: Array<{ ops: number; deadline: number | undefined }> = [];
+    const handler = createBatchStreamHandler(async (batch, c) => {
+      seen.push({ ops: batch.ops.length, deadline: c.deadline });
+      if (batch.ops.length === 0) throw new RpcError(Code.INVALID_ARGUMENT, 'empty batch');
+      await new Promise((resolve) => setTimeout(resolve, batch.ops.length === 2 ? 100 : 1));
+      return { results: batch.ops.map(() => ({ result: { case: 'getObject', value: {} } })) };
+    });
+    const deadline = Date.now() + 60_000;
+    const answers: Array<{ id: bigint; result: unknown }> = [];
+    for await (const a of handler(from([request(1, 2, BigInt(deadline)), request(2, 1), request(3, 0)]), ctx()))
+      answers.push(a as never);
+    // The slow first batch answers last.
+    expect(answers.map((a) => a.id).sort()).toEqual([1n, 2n, 3n]);
+    expect(answers[2]).toMatchObject({ id: 1n, result: { case: 'batch', value: { results: [{}, {}] } } });
+    expect(answers.find((a) => a.id === 3n)).toMatchObject({
+      result: { case: 'error', value: { code: Code.INVALID_ARGUMENT } },
+    });
+    expect(answers.find((a) => a.id === 2n)).toMatchObject({ result: { case: 'batch', value: { results: [{}] } } });
+    expect(seen.find((s) => s.ops === 2)?.deadline).toBe(deadline);
+  });
+
+  it('ends a batch at its own deadline with DEADLINE_EXCEEDED in its context, and holds at most 16 at once', async () => {
+    let running = 0;
+    let most = 0;
+    const handler = createBatchStreamHandler(async (batch, c) => {
+      most = Math.max(most, ++running);
+      try {
+        await new Promise((resolve, reject) => {
+          const t = setTimeout(resolve, 20);
+          c.signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            reject(c.signal.reason);
+          });
+        });
+      } finally {
+        running--;
+      }
+      return { results: batch.ops.map(() => ({ result: { case: 'getObject', value: {} } })) };
+    });
+    const expired = request(99, 1, BigInt(Date.now() - 1));
+    const many = Array.from({ length: 40 }, (_, i) => request(i + 1, 1));
+    const answers: Array<{ id: bigint; result: { case: string; value: { code?: number } } }> = [];
+    for await (const a of handler(from([expired, ...many]), ctx())) answers.push(a as never);
+    expect(answers).toHaveLength(41);
+    expect(answers.find((a) => a.id === 99n)?.result).toMatchObject({
+      case: 'error',
+      value: { code: Code.DEADLINE_EXCEEDED },
+    });
+    expect(answers.filter((a) => a.result.case === 'batch')).toHaveLength(40);
+    expect(most).toBe(MAX_STREAM_BATCHES_IN_FLIGHT);
   });
 });

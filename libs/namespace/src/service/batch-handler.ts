@@ -1,4 +1,4 @@
-import type { MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import { create, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { MAX_BATCH_OPS, MAX_BATCH_RESPONSE_BYTES, batchOpErrorOf } from '@platter/namespace-client';
 import { commonV1, namespaceV1 } from '@platter/proto';
 import { Code, RpcError, messageCodec, type HandlerContext } from '@platter/rpc';
@@ -98,4 +98,104 @@ function withinBudget(results: BatchResultInit[], maxBytes: number): BatchResult
       },
     };
   });
+}
+
+type BatchStreamResponseInit = MessageInitShape<typeof namespaceV1.BatchStreamResponseSchema>;
+type RunBatch = (request: namespaceV1.BatchRequest, ctx: HandlerContext) => Promise<{ results: BatchResultInit[] }>;
+
+/**
+ * Batches of one BatchStream handled at once; the stream is read no further
+ * until one of them ends. A router keeps two or three in flight per replica.
+ */
+export const MAX_STREAM_BATCHES_IN_FLIGHT = 16;
+
+/**
+ * The BatchStream RPC (namespace.proto): each request is one Batch, run by
+ * `runBatch` under a context of its own (its deadline, and the stream's
+ * cancellation), answered by id as soon as it completes.
+ */
+export function createBatchStreamHandler(
+  runBatch: RunBatch,
+): (
+  requests: AsyncIterable<namespaceV1.BatchStreamRequest>,
+  ctx: HandlerContext,
+) => AsyncIterable<BatchStreamResponseInit> {
+  return async function* batchStream(requests, ctx) {
+    const answers: BatchStreamResponseInit[] = [];
+    let inFlight = 0;
+    let ended = false;
+    let readFailure: unknown;
+    // Both loops below wait on this: the reader for a free slot, the writer for an answer.
+    let waiting: Array<() => void> = [];
+    const nextChange = (): Promise<void> => new Promise((resolve) => waiting.push(resolve));
+    const notify = (): void => {
+      const wake = waiting;
+      waiting = [];
+      for (const w of wake) w();
+    };
+    const reading = (async () => {
+      try {
+        for await (const request of requests) {
+          while (inFlight >= MAX_STREAM_BATCHES_IN_FLIGHT) await nextChange();
+          inFlight++;
+          void runOne(runBatch, request, ctx).then((answer) => {
+            inFlight--;
+            answers.push(answer);
+            notify();
+          });
+        }
+      } catch (error) {
+        readFailure = error;
+      } finally {
+        ended = true;
+        notify();
+      }
+    })();
+    for (;;) {
+      const answer = answers.shift();
+      if (answer !== undefined) {
+        yield answer;
+        continue;
+      }
+      if (ended && inFlight === 0) break;
+      await nextChange();
+    }
+    await reading;
+    if (readFailure !== undefined) throw readFailure;
+  };
+}
+
+async function runOne(
+  runBatch: RunBatch,
+  request: namespaceV1.BatchStreamRequest,
+  stream: HandlerContext,
+): Promise<BatchStreamResponseInit> {
+  const deadline = request.deadlineUnixMs > 0n ? Number(request.deadlineUnixMs) : stream.deadline;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(stream.signal.reason);
+  if (stream.signal.aborted) onAbort();
+  else stream.signal.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    deadline === undefined
+      ? undefined
+      : setTimeout(
+          () => controller.abort(new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded')),
+          Math.max(0, deadline - Date.now()),
+        );
+  const ctx: HandlerContext = {
+    signal: controller.signal,
+    deadline,
+    metadata: stream.metadata,
+    peer: stream.peer,
+    callOptions: () => ({ deadline, signal: controller.signal }),
+  };
+  try {
+    const batch = await runBatch(request.batch ?? create(namespaceV1.BatchRequestSchema), ctx);
+    return { id: request.id, result: { case: 'batch', value: batch } };
+  } catch (error) {
+    return { id: request.id, result: { case: 'error', value: batchOpErrorOf(error) } };
+  } finally {
+    clearTimeout(timer);
+    stream.signal.removeEventListener('abort', onAbort);
+  }
 }

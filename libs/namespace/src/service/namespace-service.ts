@@ -5,7 +5,7 @@ import { toNamespaceRpcError } from '../error-status.js';
 import { NamespaceError } from '../errors.js';
 import { op, type OpRequest, type OpResponse, type OpType } from '../state/ops.js';
 import type { PartitionStateMachine } from '../state/partition-state-machine.js';
-import { createBatchHandler } from './batch-handler.js';
+import { createBatchHandler, createBatchStreamHandler } from './batch-handler.js';
 import { checkKeyPartition, routedReplica, type ReplicaLookup } from './routing-checks.js';
 
 export interface NamespaceServiceOptions {
@@ -88,8 +88,10 @@ export function createNamespaceService(
       req,
     );
 
+  const batch = createBatchHandler({ putObject, deleteObject, getObject }, opts.logger);
   return {
-    batch: createBatchHandler({ putObject, deleteObject, getObject }, opts.logger),
+    batch,
+    batchStream: createBatchStreamHandler(batch),
     createBucket: (req, ctx) => write('createBucket', req, ctx),
     deleteBucket: (req, ctx) => write('deleteBucket', req, ctx),
     setBucketVersioning: (req, ctx) => write('setBucketVersioning', req, ctx),
