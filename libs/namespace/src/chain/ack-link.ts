@@ -1,6 +1,9 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { namespaceV1 } from '@platter/proto';
+import { StreamedCalls } from '@platter/rpc';
 import type { Logger } from '@platter/telemetry';
 import { NamespaceError } from '../errors.js';
-import type { PeerDirectory } from './peer-directory.js';
+import { REPLICA_CALL_TIMEOUT_MS, type PeerDirectory, type ReplicaClient } from './peer-directory.js';
 import { Wakeup } from './wakeup.js';
 
 // Re-send the committed mark this often even when nothing changed, so that a
@@ -8,6 +11,11 @@ import { Wakeup } from './wakeup.js';
 // Forward learns the mark from the response anyway; this is for a quiet chain.
 const ACK_REFRESH_MS = 5_000;
 const ACK_RETRY_PAUSE_MS = 100;
+
+type AckCalls = StreamedCalls<
+  MessageInitShape<typeof namespaceV1.AckStreamRequestSchema>,
+  namespaceV1.AckStreamResponse
+>;
 
 export interface AckTarget {
   predecessor: string;
@@ -33,6 +41,7 @@ export class AckLink {
   private readonly wakeup = new Wakeup();
   private readonly stopped = new AbortController();
   private loop: Promise<void> | undefined;
+  private calls: { client: ReplicaClient; ack: AckCalls } | undefined;
 
   constructor(private readonly opts: AckLinkOptions) {}
 
@@ -64,6 +73,25 @@ export class AckLink {
     this.stopped.abort();
     this.wakeup.notify();
     await this.loop;
+    this.calls?.ack.close();
+  }
+
+  /** The Ack stream to `client`'s member, one per client (a new address gets a new one). */
+  private ackCalls(client: ReplicaClient): AckCalls {
+    if (this.calls?.client !== client) {
+      this.calls?.ack.close();
+      this.calls = {
+        client,
+        ack: new StreamedCalls((requests, options) => client.ackStream(requests, options), {
+          timeoutMs: REPLICA_CALL_TIMEOUT_MS,
+          unary: async (request, options) => {
+            await client.ack(request.ack ?? {}, options);
+            return create(namespaceV1.AckStreamResponseSchema);
+          },
+        }),
+      };
+    }
+    return this.calls.ack;
   }
 
   private async run(): Promise<void> {
@@ -84,12 +112,14 @@ export class AckLink {
         const client = this.opts.peers.replicaClient(target.predecessor);
         if (client === undefined)
           throw new NamespaceError('NOT_SERVING', `predecessor ${target.predecessor} not registered`);
-        await client.ack(
+        await this.ackCalls(client).call(
           {
-            partitionId: this.opts.partition,
-            chainEpoch: target.epoch,
-            senderReplicaId: this.opts.memberId,
-            committedSequence: committed,
+            ack: {
+              partitionId: this.opts.partition,
+              chainEpoch: target.epoch,
+              senderReplicaId: this.opts.memberId,
+              committedSequence: committed,
+            },
           },
           { signal },
         );

@@ -13,7 +13,7 @@ export interface PeerDirectory {
 
 // Replica-to-replica calls are short (one group of entries, one ack); a frozen
 // peer must not hold a chain for longer than this.
-const REPLICA_CALL_TIMEOUT_MS = 5_000;
+export const REPLICA_CALL_TIMEOUT_MS = 5_000;
 
 /**
  * Replica clients by member id, addressed through the live member view (so a

@@ -1,10 +1,11 @@
-import { RpcError, codeName } from '@platter/rpc';
-import { commonV1 } from '@platter/proto';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { Code, RpcError, StreamedCalls, codeName } from '@platter/rpc';
+import { commonV1, namespaceV1 } from '@platter/proto';
 import type { Logger } from '@platter/telemetry';
 import { errorReason, readErrorDetail } from '@platter/rpc';
 import { NamespaceError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal-entry.js';
-import type { PeerDirectory } from './peer-directory.js';
+import { REPLICA_CALL_TIMEOUT_MS, type PeerDirectory, type ReplicaClient } from './peer-directory.js';
 import { Wakeup } from './wakeup.js';
 
 // Entries per Forward: one group amortises a round trip and the receiver's
@@ -20,6 +21,11 @@ const IDLE_PROBE_MS = 5_000;
 // Pause after a refused or failed Forward (receiver behind, unreachable).
 const RETRY_PAUSE_MS = 50;
 const MAX_RETRY_PAUSE_MS = 1_000;
+
+type ForwardCalls = StreamedCalls<
+  MessageInitShape<typeof namespaceV1.ForwardStreamRequestSchema>,
+  namespaceV1.ForwardStreamResponse
+>;
 
 export interface LinkTarget {
   successor: string;
@@ -64,6 +70,7 @@ export class SuccessorLink {
   /** What the successor has durably, as last reported (undefined: probe first). */
   private successorDurable: bigint | undefined;
   private generation = 0;
+  private calls: { client: ReplicaClient; forward: ForwardCalls } | undefined;
 
   constructor(private readonly opts: SuccessorLinkOptions) {}
 
@@ -95,6 +102,25 @@ export class SuccessorLink {
     this.stopped.abort();
     this.wakeup.notify();
     await this.loop;
+    this.calls?.forward.close();
+  }
+
+  /** The Forward stream to `client`'s member, one per client (a new address gets a new one). */
+  private forwardCalls(client: ReplicaClient): ForwardCalls {
+    if (this.calls?.client !== client) {
+      this.calls?.forward.close();
+      this.calls = {
+        client,
+        forward: new StreamedCalls((requests, options) => client.forwardStream(requests, options), {
+          timeoutMs: REPLICA_CALL_TIMEOUT_MS,
+          unary: async (request, options) => ({
+            $typeName: 'platter.namespace.v1.ForwardStreamResponse',
+            forward: await client.forward(request.forward ?? {}, options),
+          }),
+        }),
+      };
+    }
+    return this.calls.forward;
   }
 
   private async run(): Promise<void> {
@@ -131,15 +157,18 @@ export class SuccessorLink {
         if (client === undefined)
           throw new NamespaceError('NOT_SERVING', `successor ${target.successor} not registered`);
         const started = performance.now();
-        const res = await client.forward(
+        const { forward: res } = await this.forwardCalls(client).call(
           {
-            partitionId: this.opts.partition,
-            chainEpoch: target.epoch,
-            senderReplicaId: this.opts.memberId,
-            entries,
+            forward: {
+              partitionId: this.opts.partition,
+              chainEpoch: target.epoch,
+              senderReplicaId: this.opts.memberId,
+              entries,
+            },
           },
           { signal },
         );
+        if (res === undefined) throw new RpcError(Code.INTERNAL, 'ForwardStream answered without a ForwardResponse');
         if (entries.length > 0) this.opts.onHop((performance.now() - started) / 1000, entries.length);
         if (generation !== this.generation) continue;
         this.successorDurable = res.durableSequence;

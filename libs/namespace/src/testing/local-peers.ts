@@ -54,6 +54,33 @@ export class LocalPeers implements PeerDirectory {
           await impl.getReplicaStatus(create(namespaceV1.GetReplicaStatusRequestSchema, req as never), ctx()),
         );
       },
+      // The streams as gRPC runs them: each request and answer passes the down check.
+      forwardStream: async function* (requests: AsyncIterable<unknown>) {
+        check();
+        const checked = async function* () {
+          for await (const r of requests) {
+            check();
+            yield create(namespaceV1.ForwardStreamRequestSchema, r as never);
+          }
+        };
+        for await (const m of impl.forwardStream(checked(), ctx())) {
+          check();
+          yield create(namespaceV1.ForwardStreamResponseSchema, m);
+        }
+      },
+      ackStream: async function* (requests: AsyncIterable<unknown>) {
+        check();
+        const checked = async function* () {
+          for await (const r of requests) {
+            check();
+            yield create(namespaceV1.AckStreamRequestSchema, r as never);
+          }
+        };
+        for await (const m of impl.ackStream(checked(), ctx())) {
+          check();
+          yield create(namespaceV1.AckStreamResponseSchema, m);
+        }
+      },
       streamSnapshot: async function* (req: unknown) {
         check();
         for await (const m of impl.streamSnapshot(
