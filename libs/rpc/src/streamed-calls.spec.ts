@@ -87,10 +87,11 @@ describe('StreamedCalls', () => {
   it('calls unary from the first UNIMPLEMENTED on, when it has the unary form', async () => {
     let unary = 0;
     const calls = new StreamedCalls<{ text: string }, { text: string }>(
-      () =>
-        (async function* () {
-          throw new RpcError(Code.UNIMPLEMENTED, 'unknown method');
-        })(),
+      () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () => Promise.reject(new RpcError(Code.UNIMPLEMENTED, 'unknown method')),
+        }),
+      }),
       {
         timeoutMs: 1_000,
         unary: async (r) => {
