@@ -69,6 +69,8 @@ export class PartitionStore {
   private closed = false;
   private writing = false;
   private failure: unknown;
+  /** applied() as of the last commit; dropped whenever a write ends. */
+  private committedMark: AppliedMark | undefined;
 
   private constructor(
     private readonly root: RootDatabase<Buffer, Buffer>,
@@ -134,8 +136,13 @@ export class PartitionStore {
     return undefined;
   }
 
+  /**
+   * Inside write(), the open transaction's mark; outside, the last commit's,
+   * read once per commit: every Forward, read and link turn asks for it.
+   */
   applied(): AppliedMark {
-    return decodeApplied(this.get('meta', META_APPLIED_KEY));
+    if (this.writing) return decodeApplied(this.get('meta', META_APPLIED_KEY));
+    return (this.committedMark ??= decodeApplied(this.get('meta', META_APPLIED_KEY)));
   }
 
   /** Entries at or below this sequence are no longer in the journal. */
@@ -193,7 +200,9 @@ export class PartitionStore {
         }
       });
       await this.root.flushed;
+      this.committedMark = undefined;
     } catch (error) {
+      this.committedMark = undefined;
       const mapped = storeError(error);
       // A commit or flush that failed for another reason than a full map
       // leaves us unsure what is on disk (after a failed fsync the kernel may
