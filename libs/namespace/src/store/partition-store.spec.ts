@@ -58,6 +58,20 @@ describe('PartitionStore journal', () => {
     expect(store.readJournal(1n, 10).map((e) => e.sequence)).toEqual([1n, 2n]);
   });
 
+  it('reports the mark of the last commit as each write ends, also with writes in flight together', async () => {
+    const { store } = await openStore();
+    expect(store.applied().sequence).toBe(0n);
+    for (let i = 1n; i <= 3n; i++) {
+      await applyOne(store, entry(i, 1n));
+      expect(store.applied().sequence).toBe(i);
+    }
+    const both = [applyOne(store, entry(4n, 1n)), applyOne(store, entry(5n, 1n))];
+    await both[0];
+    expect(store.applied().sequence).toBeGreaterThanOrEqual(4n);
+    await both[1];
+    expect(store.applied().sequence).toBe(5n);
+  });
+
   it('truncates the journal, never past what is applied, and says when entries are gone', async () => {
     const { store } = await openStore();
     for (let s = 1n; s <= 5n; s++) await applyOne(store, entry(s, 1n));
