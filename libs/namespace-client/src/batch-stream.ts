@@ -1,6 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { namespaceV1 } from '@platter/proto';
-import { Code, RpcError, toRpcError, type CallOptions } from '@platter/rpc';
+import { Code, Outbox, RpcError, toRpcError, type CallOptions } from '@platter/rpc';
 import { rpcErrorOfBatchOpError } from './batch-op-error.js';
 import type { SendBatch } from './batch-coalescer.js';
 
@@ -32,8 +32,9 @@ interface Waiting {
 /** One BatchStream call: batches in, answers matched by id. */
 class Session {
   readonly waiting = new Map<bigint, Waiting>();
-  private readonly outbox: BatchStreamRequestInit[] = [];
-  private wake: (() => void) | undefined;
+  private readonly outbox = new Outbox<BatchStreamRequestInit>(
+    () => this.broken || (this.closing && this.waiting.size === 0),
+  );
   /** No new batches (rotated out, or broken); the request side ends once nothing waits. */
   closing = false;
   broken = false;
@@ -45,7 +46,7 @@ class Session {
     readonly deadline: number,
     private readonly onBroken: (session: Session, error: RpcError) => void,
   ) {
-    void this.read(transport.batchStream(this.requests(), { deadline: this.deadline }));
+    void this.read(transport.batchStream(this.outbox.messages(), { deadline: this.deadline }));
   }
 
   send(
@@ -61,13 +62,12 @@ class Session {
       timer.unref();
       this.waiting.set(id, { resolve, reject, timer });
       this.outbox.push({ id, batch: request, deadlineUnixMs: BigInt(deadline ?? 0) });
-      this.poke();
     });
   }
 
   close(): void {
     this.closing = true;
-    this.poke();
+    this.outbox.wake();
   }
 
   private settle(id: bigint): Waiting | undefined {
@@ -75,26 +75,8 @@ class Session {
     if (w === undefined) return undefined;
     this.waiting.delete(id);
     clearTimeout(w.timer);
-    if (this.closing) this.poke();
+    if (this.closing) this.outbox.wake();
     return w;
-  }
-
-  private poke(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private async *requests(): AsyncGenerator<BatchStreamRequestInit> {
-    for (;;) {
-      const next = this.outbox.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (this.broken || (this.closing && this.waiting.size === 0)) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
   }
 
   private async read(answers: AsyncIterable<namespaceV1.BatchStreamResponse>): Promise<void> {
@@ -114,7 +96,7 @@ class Session {
     }
     this.broken = true;
     this.closing = true;
-    this.poke();
+    this.outbox.wake();
     this.onBroken(this, failure);
   }
 }

@@ -3,6 +3,7 @@ export { RpcError, toRpcError, type RpcErrorOptions } from './rpc-error.js';
 export { MessageCodecError } from './codec-error.js';
 export { messageCodec, type MessageCodec } from './message-codec.js';
 export { BULK_MIN_BYTES, bulkFields, releaseAfterCopy } from './bulk-codec.js';
+export { Outbox } from './outbox.js';
 export { StreamedCalls, type OpenStream, type StreamedCallsOptions } from './streamed-calls.js';
 export type { SerializedMessage } from './serialized-message.js';
 // The grpc-js definitions stay inside: nothing else may hand them to grpc-js.

@@ -1,4 +1,5 @@
 import { Code } from './code.js';
+import { Outbox } from './outbox.js';
 import { RpcError, toRpcError } from './rpc-error.js';
 import type { CallOptions } from './types.js';
 
@@ -73,13 +74,14 @@ class Stream<Req, Res> {
   done = false;
   private readonly deadline: number;
   private readonly waiting: Waiting<Res>[] = [];
-  private readonly outbox: Req[] = [];
-  private wake: (() => void) | undefined;
   private readonly cancel = new AbortController();
+  private readonly outbox = new Outbox<Req>(
+    () => this.cancel.signal.aborted || (this.done && this.waiting.length === 0),
+  );
 
   constructor(open: OpenStream<Req, Res>, lifetimeMs: number) {
     this.deadline = Date.now() + lifetimeMs;
-    void this.read(open(this.requests(), { deadline: this.deadline, signal: this.cancel.signal }));
+    void this.read(open(this.outbox.messages(), { deadline: this.deadline, signal: this.cancel.signal }));
   }
 
   expiresSoon(timeoutMs: number): boolean {
@@ -108,14 +110,13 @@ class Stream<Req, Res> {
         },
       });
       this.outbox.push(request);
-      this.poke();
     });
   }
 
   /** No more calls; the request side ends once every call is answered. */
   end(): void {
     this.done = true;
-    this.poke();
+    this.outbox.wake();
   }
 
   /** Fails every waiting call with `error` and cancels the stream. */
@@ -127,26 +128,7 @@ class Stream<Req, Res> {
       w.reject(error);
     }
     this.cancel.abort(error);
-    this.poke();
-  }
-
-  private poke(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private async *requests(): AsyncGenerator<Req> {
-    for (;;) {
-      const next = this.outbox.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (this.done && this.waiting.length === 0) return;
-      if (this.cancel.signal.aborted) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+    this.outbox.wake();
   }
 
   private async read(responses: AsyncIterable<Res>): Promise<void> {
@@ -156,7 +138,7 @@ class Stream<Req, Res> {
         if (w === undefined) throw new RpcError(Code.INTERNAL, 'stream answered a call nobody made');
         w.settled = true;
         w.resolve(response);
-        if (this.done && this.waiting.length === 0) this.poke();
+        if (this.done && this.waiting.length === 0) this.outbox.wake();
       }
       this.fail(new RpcError(Code.UNAVAILABLE, 'stream ended'));
     } catch (error) {
