@@ -118,7 +118,7 @@ export class BatchStreamSender {
     if (this.unary) return this.transport.batch(request, options);
     const deadline = options.deadline;
     let session = this.session;
-    if (session !== undefined && (session.closing || (deadline ?? 0) > session.deadline - ROTATE_SLACK_MS)) {
+    if (session !== undefined && (session.closing || (deadline ?? Date.now()) > session.deadline - ROTATE_SLACK_MS)) {
       session.close();
       session = undefined;
     }
