@@ -3,7 +3,7 @@ import { namespaceV1 } from '@platter/proto';
 import { StreamedCalls } from '@platter/rpc';
 import type { Logger } from '@platter/telemetry';
 import { NamespaceError } from '../errors.js';
-import { REPLICA_CALL_TIMEOUT_MS, type PeerDirectory, type ReplicaClient } from './peer-directory.js';
+import { PeerCalls, REPLICA_CALL_TIMEOUT_MS, type PeerDirectory } from './peer-directory.js';
 import { Wakeup } from './wakeup.js';
 
 // Re-send the committed mark this often even when nothing changed, so that a
@@ -12,10 +12,7 @@ import { Wakeup } from './wakeup.js';
 const ACK_REFRESH_MS = 5_000;
 const ACK_RETRY_PAUSE_MS = 100;
 
-type AckCalls = StreamedCalls<
-  MessageInitShape<typeof namespaceV1.AckStreamRequestSchema>,
-  namespaceV1.AckStreamResponse
->;
+type AckStreamRequestInit = MessageInitShape<typeof namespaceV1.AckStreamRequestSchema>;
 
 export interface AckTarget {
   predecessor: string;
@@ -41,7 +38,20 @@ export class AckLink {
   private readonly wakeup = new Wakeup();
   private readonly stopped = new AbortController();
   private loop: Promise<void> | undefined;
-  private calls: { client: ReplicaClient; ack: AckCalls } | undefined;
+  /** Acks go as messages on one AckStream per predecessor (unary to a peer without it). */
+  private readonly acks = new PeerCalls(
+    (client) =>
+      new StreamedCalls(
+        (requests: AsyncIterable<AckStreamRequestInit>, options) => client.ackStream(requests, options),
+        {
+          timeoutMs: REPLICA_CALL_TIMEOUT_MS,
+          unary: async (request, options) => {
+            await client.ack(request.ack ?? {}, options);
+            return create(namespaceV1.AckStreamResponseSchema);
+          },
+        },
+      ),
+  );
 
   constructor(private readonly opts: AckLinkOptions) {}
 
@@ -73,25 +83,7 @@ export class AckLink {
     this.stopped.abort();
     this.wakeup.notify();
     await this.loop;
-    this.calls?.ack.close();
-  }
-
-  /** The Ack stream to `client`'s member, one per client (a new address gets a new one). */
-  private ackCalls(client: ReplicaClient): AckCalls {
-    if (this.calls?.client !== client) {
-      this.calls?.ack.close();
-      this.calls = {
-        client,
-        ack: new StreamedCalls((requests, options) => client.ackStream(requests, options), {
-          timeoutMs: REPLICA_CALL_TIMEOUT_MS,
-          unary: async (request, options) => {
-            await client.ack(request.ack ?? {}, options);
-            return create(namespaceV1.AckStreamResponseSchema);
-          },
-        }),
-      };
-    }
-    return this.calls.ack;
+    this.acks.close();
   }
 
   private async run(): Promise<void> {
@@ -112,7 +104,7 @@ export class AckLink {
         const client = this.opts.peers.replicaClient(target.predecessor);
         if (client === undefined)
           throw new NamespaceError('NOT_SERVING', `predecessor ${target.predecessor} not registered`);
-        await this.ackCalls(client).call(
+        await this.acks.to(client).call(
           {
             ack: {
               partitionId: this.opts.partition,

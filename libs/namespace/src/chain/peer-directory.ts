@@ -1,6 +1,6 @@
 import type { MemberView } from '@platter/cluster';
 import { namespaceV1 } from '@platter/proto';
-import { createRpcClient, type RpcClient } from '@platter/rpc';
+import { createRpcClient, type RpcClient, type StreamedCalls } from '@platter/rpc';
 import type { Registry } from '@platter/telemetry';
 
 export type ReplicaClient = RpcClient<typeof namespaceV1.NamespaceReplicaService>;
@@ -46,5 +46,28 @@ export class MemberPeerDirectory implements PeerDirectory {
   close(): void {
     for (const { client } of this.clients.values()) client.close();
     this.clients.clear();
+  }
+}
+
+/**
+ * A link's stream of calls to its peer: one StreamedCalls per replica client,
+ * so a member reached at a new address (a new client) gets a new stream.
+ */
+export class PeerCalls<Req, Res> {
+  private current: { client: ReplicaClient; calls: StreamedCalls<Req, Res> } | undefined;
+
+  constructor(private readonly open: (client: ReplicaClient) => StreamedCalls<Req, Res>) {}
+
+  to(client: ReplicaClient): StreamedCalls<Req, Res> {
+    if (this.current?.client !== client) {
+      this.current?.calls.close();
+      this.current = { client, calls: this.open(client) };
+    }
+    return this.current.calls;
+  }
+
+  close(): void {
+    this.current?.calls.close();
+    this.current = undefined;
   }
 }

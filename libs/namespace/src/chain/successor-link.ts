@@ -5,7 +5,7 @@ import type { Logger } from '@platter/telemetry';
 import { errorReason, readErrorDetail } from '@platter/rpc';
 import { NamespaceError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal-entry.js';
-import { REPLICA_CALL_TIMEOUT_MS, type PeerDirectory, type ReplicaClient } from './peer-directory.js';
+import { PeerCalls, REPLICA_CALL_TIMEOUT_MS, type PeerDirectory } from './peer-directory.js';
 import { Wakeup } from './wakeup.js';
 
 // Entries per Forward: one group amortises a round trip and the receiver's
@@ -22,10 +22,7 @@ const IDLE_PROBE_MS = 5_000;
 const RETRY_PAUSE_MS = 50;
 const MAX_RETRY_PAUSE_MS = 1_000;
 
-type ForwardCalls = StreamedCalls<
-  MessageInitShape<typeof namespaceV1.ForwardStreamRequestSchema>,
-  namespaceV1.ForwardStreamResponse
->;
+type ForwardStreamRequestInit = MessageInitShape<typeof namespaceV1.ForwardStreamRequestSchema>;
 
 export interface LinkTarget {
   successor: string;
@@ -70,7 +67,20 @@ export class SuccessorLink {
   /** What the successor has durably, as last reported (undefined: probe first). */
   private successorDurable: bigint | undefined;
   private generation = 0;
-  private calls: { client: ReplicaClient; forward: ForwardCalls } | undefined;
+  /** Forwards go as messages on one ForwardStream per successor (unary to a peer without it). */
+  private readonly forward = new PeerCalls(
+    (client) =>
+      new StreamedCalls(
+        (requests: AsyncIterable<ForwardStreamRequestInit>, options) => client.forwardStream(requests, options),
+        {
+          timeoutMs: REPLICA_CALL_TIMEOUT_MS,
+          unary: async (request, options) => ({
+            $typeName: 'platter.namespace.v1.ForwardStreamResponse' as const,
+            forward: await client.forward(request.forward ?? {}, options),
+          }),
+        },
+      ),
+  );
 
   constructor(private readonly opts: SuccessorLinkOptions) {}
 
@@ -102,25 +112,7 @@ export class SuccessorLink {
     this.stopped.abort();
     this.wakeup.notify();
     await this.loop;
-    this.calls?.forward.close();
-  }
-
-  /** The Forward stream to `client`'s member, one per client (a new address gets a new one). */
-  private forwardCalls(client: ReplicaClient): ForwardCalls {
-    if (this.calls?.client !== client) {
-      this.calls?.forward.close();
-      this.calls = {
-        client,
-        forward: new StreamedCalls((requests, options) => client.forwardStream(requests, options), {
-          timeoutMs: REPLICA_CALL_TIMEOUT_MS,
-          unary: async (request, options) => ({
-            $typeName: 'platter.namespace.v1.ForwardStreamResponse',
-            forward: await client.forward(request.forward ?? {}, options),
-          }),
-        }),
-      };
-    }
-    return this.calls.forward;
+    this.forward.close();
   }
 
   private async run(): Promise<void> {
@@ -157,7 +149,7 @@ export class SuccessorLink {
         if (client === undefined)
           throw new NamespaceError('NOT_SERVING', `successor ${target.successor} not registered`);
         const started = performance.now();
-        const { forward: res } = await this.forwardCalls(client).call(
+        const { forward: res } = await this.forward.to(client).call(
           {
             forward: {
               partitionId: this.opts.partition,

@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { namespaceV1 } from '@platter/proto';
 import { Code, Metadata, RpcError, type HandlerContext, type ServiceImpl } from '@platter/rpc';
 import type { PeerDirectory, ReplicaClient } from '../chain/peer-directory.js';
@@ -33,6 +33,24 @@ export class LocalPeers implements PeerDirectory {
       peer: 'local',
       callOptions: () => ({}),
     });
+    async function* bidi<I extends DescMessage, O extends DescMessage>(
+      requests: AsyncIterable<unknown>,
+      input: I,
+      output: O,
+      handle: (checked: AsyncIterable<MessageShape<I>>) => AsyncIterable<MessageInitShape<O>>,
+    ): AsyncGenerator<MessageShape<O>> {
+      check();
+      const checked = async function* (): AsyncGenerator<MessageShape<I>> {
+        for await (const r of requests) {
+          check();
+          yield create(input, r as never);
+        }
+      };
+      for await (const m of handle(checked())) {
+        check();
+        yield create(output, m);
+      }
+    }
     const client = {
       forward: async (req: unknown) => {
         check();
@@ -55,32 +73,14 @@ export class LocalPeers implements PeerDirectory {
         );
       },
       // The streams as gRPC runs them: each request and answer passes the down check.
-      forwardStream: async function* (requests: AsyncIterable<unknown>) {
-        check();
-        const checked = async function* () {
-          for await (const r of requests) {
-            check();
-            yield create(namespaceV1.ForwardStreamRequestSchema, r as never);
-          }
-        };
-        for await (const m of impl.forwardStream(checked(), ctx())) {
-          check();
-          yield create(namespaceV1.ForwardStreamResponseSchema, m);
-        }
-      },
-      ackStream: async function* (requests: AsyncIterable<unknown>) {
-        check();
-        const checked = async function* () {
-          for await (const r of requests) {
-            check();
-            yield create(namespaceV1.AckStreamRequestSchema, r as never);
-          }
-        };
-        for await (const m of impl.ackStream(checked(), ctx())) {
-          check();
-          yield create(namespaceV1.AckStreamResponseSchema, m);
-        }
-      },
+      forwardStream: (requests: AsyncIterable<unknown>) =>
+        bidi(requests, namespaceV1.ForwardStreamRequestSchema, namespaceV1.ForwardStreamResponseSchema, (r) =>
+          impl.forwardStream(r, ctx()),
+        ),
+      ackStream: (requests: AsyncIterable<unknown>) =>
+        bidi(requests, namespaceV1.AckStreamRequestSchema, namespaceV1.AckStreamResponseSchema, (r) =>
+          impl.ackStream(r, ctx()),
+        ),
       streamSnapshot: async function* (req: unknown) {
         check();
         for await (const m of impl.streamSnapshot(

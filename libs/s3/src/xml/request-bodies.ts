@@ -109,12 +109,12 @@ export function parseVersioningConfiguration(body: Uint8Array | string): { statu
   return { status };
 }
 
-export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
-const OBJECT_OWNERSHIPS: readonly string[] = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];
+const OBJECT_OWNERSHIPS = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'] as const;
+export type ObjectOwnership = (typeof OBJECT_OWNERSHIPS)[number];
 
 /** Whether a value (from a body or the `x-amz-object-ownership` header) names an Object Ownership setting. */
 export function isObjectOwnership(value: string): value is ObjectOwnership {
-  return OBJECT_OWNERSHIPS.includes(value);
+  return (OBJECT_OWNERSHIPS as readonly string[]).includes(value);
 }
 
 /** Parses a PutBucketOwnershipControls body: exactly one Rule with a known ObjectOwnership. */
