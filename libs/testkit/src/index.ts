@@ -7,7 +7,9 @@ export { startProcess, type ProcessExit, type ProcessHandle, type StartProcessOp
 export { pingRedis, startRedis, type RedisHandle, type StartRedisOptions } from './redis.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export {
+  shippedProcessSettings,
   startLocalCluster,
+  type ShippedProcessSettings,
   type ClusterProcess,
   type LocalCluster,
   type LocalClusterOptions,

@@ -19,6 +19,34 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const LAUNCHER = path.join(ROOT, 'tools/launcher/dist/main.js');
 const START_TIMEOUT_MS = 180_000;
 
+/** What every service process of the shipped topology runs with (deploy/local/cluster.yaml). */
+export interface ShippedProcessSettings {
+  /** Flags for `node` before the main module. */
+  nodeArgs: string[];
+  /** Environment every service process gets. */
+  serviceEnv: Record<string, string>;
+  /** Namespace partitions the cluster is created with. */
+  partitions: number;
+}
+
+/**
+ * For harnesses that start service processes themselves (a benchmark of one
+ * service): the same flags, environment and partition count as `npm start`,
+ * so that their figures are the shipped cluster's.
+ */
+export function shippedProcessSettings(): ShippedProcessSettings {
+  const topology = parse(fs.readFileSync(path.join(ROOT, 'deploy/local/cluster.yaml'), 'utf8')) as {
+    nodeArgs?: string[];
+    serviceEnv?: Record<string, string>;
+    cluster: { partitions: number };
+  };
+  return {
+    nodeArgs: topology.nodeArgs ?? [],
+    serviceEnv: topology.serviceEnv ?? {},
+    partitions: topology.cluster.partitions,
+  };
+}
+
 /** One service process of a running local cluster, as the launcher last started it. */
 export interface ClusterProcess {
   id: string;

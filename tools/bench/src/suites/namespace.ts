@@ -21,7 +21,13 @@
 // the idle cluster (`idleCpuMsPerSecond`), and for commits how well the chain
 // batches (`chain`: entries per Forward, calls served per commit by method).
 //
+// - commitsByInFlight: the same commits at other concurrencies (--sweep), each
+//   for `seconds`, to show throughput against latency: the chain batches more
+//   as more commits wait, so commits/s grows with concurrency until the two
+//   cores are spent. The headline `commits` stays at `inFlight`.
+//
 // Args: --seconds=<per case, default 5> --inFlight=<default 64> --listKeys=<default 5000>
+// --sweep=<in-flight list, default 32,128; "" for none>
 // --noBatch: the router sends every call on its own instead of coalescing
 // concurrent PutObject / DeleteObject / metadata-only GetObject calls per
 // replica into Batch calls (its default), to compare the two.
@@ -37,12 +43,22 @@ import { connectEtcd, defaultClusterConfig, ensureClusterConfig, Keyspace, Chain
 import { NamespaceRouter } from '@platter/namespace-client';
 import { namespaceV1 } from '@platter/proto';
 import { createLogger } from '@platter/telemetry';
-import { freePort, startEtcd, startProcess, waitFor, type ProcessHandle } from '@platter/testkit';
+import {
+  freePort,
+  shippedProcessSettings,
+  startEtcd,
+  startProcess,
+  waitFor,
+  type ProcessHandle,
+} from '@platter/testkit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const MAIN = path.join(ROOT, 'apps', 'namespace', 'dist', 'main.js');
-// As the local cluster (deploy/local/cluster.yaml), so that the figures are its own.
-const PARTITIONS = 3;
+// As the local cluster (deploy/local/cluster.yaml): its partition count, and
+// every replica started with its node flags and environment, so that the
+// figures are its own.
+const SHIPPED = shippedProcessSettings();
+const PARTITIONS = SHIPPED.partitions;
 // PUTs in flight while filling the listing bucket: loading is about throughput
 // (batches grow with concurrency), and a 1,000,000-key bucket takes ~15 min at 256.
 const LIST_LOAD_IN_FLIGHT = 256;
@@ -61,6 +77,8 @@ interface Args {
   cpuProfDir: string | undefined;
   /** Router batching (NamespaceRouterOptions.batching). */
   batching: boolean;
+  /** Other concurrencies the commit case also runs at. */
+  sweep: number[];
 }
 
 function parseArgs(args: string[]): Args {
@@ -72,6 +90,10 @@ function parseArgs(args: string[]): Args {
     listKeys: Number(get('listKeys') ?? 5_000),
     cpuProfDir: get('cpuProfDir'),
     batching: !args.includes('--noBatch'),
+    sweep: (get('sweep') ?? '32,128')
+      .split(',')
+      .filter((s) => s !== '')
+      .map(Number),
   };
 }
 
@@ -198,6 +220,8 @@ async function closedLoop(
 
 export async function run(argv: string[]): Promise<Record<string, unknown>> {
   const args = parseArgs(argv);
+  if (args.sweep.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error('--sweep takes in-flight counts ≥ 1, comma-separated');
   const logger = createLogger({ service: 'bench', level: 'silent' });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'platter-bench-ns-'));
   const etcdServer = await startEtcd();
@@ -215,8 +239,13 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
         await startProcess({
           name: id,
           command: process.execPath,
-          args: args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`, MAIN] : [MAIN],
+          args: [
+            ...SHIPPED.nodeArgs,
+            ...(args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : []),
+            MAIN,
+          ],
           env: {
+            ...SHIPPED.serviceEnv,
             PLATTER_ID: id,
             PLATTER_ETCD_ENDPOINTS: etcdServer.clientUrl,
             PLATTER_ADMIN_PORT: String(admin),
@@ -279,6 +308,17 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
     const chainAfter = await chainCounts(adminPorts);
     const chain = perCommit(chainBefore, chainAfter, commits.count);
     const written = commits.count;
+    let swept = written;
+    const commitsByInFlight: Record<string, Figures & { chain: ReturnType<typeof perCommit> }> = {};
+    for (const inFlight of args.sweep) {
+      const before = await chainCounts(adminPorts);
+      const figures = await closedLoop(cpu, inFlight, args.seconds, (i) => put(`s${inFlight}/${i}`, swept + i));
+      swept += figures.count;
+      commitsByInFlight[inFlight] = {
+        ...figures,
+        chain: perCommit(before, await chainCounts(adminPorts), figures.count),
+      };
+    }
     const lookups = await closedLoop(
       cpu,
       args.inFlight,
@@ -335,6 +375,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       batching: args.batching,
       idleCpuMsPerSecond,
       commits: { ...commits, chain },
+      commitsByInFlight,
       lookups,
       list1000: {
         inFlight: LIST_IN_FLIGHT,
@@ -347,7 +388,8 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
     };
   } finally {
     await router?.close();
-    await Promise.all(procs.map((p) => p.stop(5_000)));
+    // Writing a --cpu-prof profile on exit takes a while; don't SIGKILL it.
+    await Promise.all(procs.map((p) => p.stop(args.cpuProfDir ? 60_000 : 5_000)));
     etcd.close();
     await etcdServer.destroy();
     await rm(dataDir, { recursive: true, force: true });
