@@ -82,7 +82,10 @@ export async function* serverStreamingCall(plan: CallPlan, request: unknown): As
   try {
     // Async iteration reads only as fast as the consumer: grpc-js stops
     // reading and the HTTP/2 window closes when its buffer is full.
-    for await (const message of call) yield message;
+    for await (const message of call) {
+      metrics?.messageReceived();
+      yield message;
+    }
     code = Code.OK;
   } catch (error) {
     const rpcError = toRpcError(error);
@@ -136,7 +139,7 @@ export function clientStreamingCall(plan: CallPlan, requests: AsyncIterable<unkn
       },
     );
     release = linkSignal(plan.signal, () => call.cancel());
-    writeAll(call, requests, writing.signal).then(
+    writeAll(call, requests, writing.signal, () => metrics?.messageSent()).then(
       () => call.end(),
       (error: unknown) => {
         // Stopped because the call ended first: its status is the answer.
@@ -170,7 +173,7 @@ export async function* bidiStreamingCall(
   const release = linkSignal(plan.signal, () => call.cancel());
   const writing = new AbortController();
   let sourceFailure: { error: unknown } | undefined;
-  writeAll(call, requests, writing.signal).then(
+  writeAll(call, requests, writing.signal, () => metrics?.messageSent()).then(
     () => call.end(),
     (error: unknown) => {
       if (writing.signal.aborted) return;
@@ -180,7 +183,10 @@ export async function* bidiStreamingCall(
   );
   let code: Code | undefined;
   try {
-    for await (const message of call) yield message;
+    for await (const message of call) {
+      metrics?.messageReceived();
+      yield message;
+    }
     code = Code.OK;
   } catch (error) {
     if (sourceFailure !== undefined) {

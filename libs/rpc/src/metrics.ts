@@ -14,6 +14,7 @@ export const RPC_SECONDS_BUCKETS: readonly number[] = [
 export type RpcSide = 'server' | 'client';
 
 type HandledLabels = 'service' | 'method' | 'code';
+type MessageLabels = 'service' | 'method' | 'direction';
 
 const CODE_COUNT = 17;
 
@@ -29,6 +30,9 @@ export class MethodMetrics {
   readonly #seconds: HistogramSeries;
   readonly #handled = new Float64Array(CODE_COUNT);
   readonly #flushed = new Float64Array(CODE_COUNT);
+  /** Stream messages sent and received, and as of the last flush. */
+  readonly #messages = new Float64Array(2);
+  readonly #messagesFlushed = new Float64Array(2);
 
   constructor(method: DescMethod, seconds: AccumulatingHistogram) {
     this.#service = method.parent.typeName;
@@ -42,6 +46,30 @@ export class MethodMetrics {
     this.#seconds.observe((performance.now() - startedAt) / 1000);
   }
 
+  /**
+   * One message of a stream written (a request on the client side, a response
+   * on the server side). A long-lived stream carries many calls' worth of
+   * messages and finishes only once: counting calls alone would hide them.
+   */
+  messageSent(): void {
+    this.#messages[0] = (this.#messages[0] as number) + 1;
+  }
+
+  /** One message of a stream read. */
+  messageReceived(): void {
+    this.#messages[1] = (this.#messages[1] as number) + 1;
+  }
+
+  /** Adds the stream messages counted since the last flush to `counter`. */
+  flushMessagesInto(counter: Counter<MessageLabels>): void {
+    for (let i = 0; i < 2; i++) {
+      const delta = (this.#messages[i] as number) - (this.#messagesFlushed[i] as number);
+      if (delta === 0) continue;
+      counter.inc({ service: this.#service, method: this.#method, direction: i === 0 ? 'sent' : 'received' }, delta);
+      this.#messagesFlushed[i] = this.#messages[i] as number;
+    }
+  }
+
   /** Adds the calls recorded since the last flush to `counter`. */
   flushInto(counter: Counter<HandledLabels>): void {
     for (let code = 0; code < CODE_COUNT; code++) {
@@ -53,7 +81,7 @@ export class MethodMetrics {
   }
 }
 
-/** The two metric families of one side (server or client) on one registry. */
+/** The metric families of one side (server or client) on one registry. */
 export class SideMetrics {
   readonly #seconds: AccumulatingHistogram;
   readonly #methods = new Map<DescMethod, MethodMetrics>();
@@ -61,7 +89,8 @@ export class SideMetrics {
   constructor(registry: Registry, side: RpcSide) {
     const handledName = `platter_rpc_${side}_handled_total`;
     const secondsName = `platter_rpc_${side}_handling_seconds`;
-    for (const name of [handledName, secondsName]) {
+    const messagesName = `platter_rpc_${side}_stream_messages_total`;
+    for (const name of [handledName, secondsName, messagesName]) {
       if (registry.getSingleMetric(name) !== undefined) {
         throw new Error(`${name} is already registered on this registry by someone other than @platter/rpc`);
       }
@@ -74,6 +103,15 @@ export class SideMetrics {
       registers: [registry],
       collect() {
         for (const metrics of methods.values()) metrics.flushInto(this);
+      },
+    });
+    new Counter<MessageLabels>({
+      name: messagesName,
+      help: `Messages of streaming RPCs on the ${side} side, by direction (sent or received).`,
+      labelNames: ['service', 'method', 'direction'],
+      registers: [registry],
+      collect() {
+        for (const metrics of methods.values()) metrics.flushMessagesInto(this);
       },
     });
     this.#seconds = new AccumulatingHistogram(

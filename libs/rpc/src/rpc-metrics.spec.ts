@@ -30,6 +30,19 @@ describe('RPC metrics', () => {
     await client.echo({ text: 'c', failCode: Code.NOT_FOUND }).catch(() => undefined);
     await client.echo({ text: 'd', delayMs: 2_000 }, { timeoutMs: 100 }).catch(() => undefined);
     await collect(client.download({ bytes: 10n, chunkSize: 4 }));
+    await collect(
+      client.chat(
+        (async function* () {
+          for (const text of ['x', 'y', 'z']) yield { text };
+        })(),
+      ),
+    );
+    await client.upload(
+      (async function* () {
+        yield { payload: { case: 'header' as const, value: { name: 'u' } } };
+        yield { payload: { case: 'data' as const, value: new Uint8Array(3) } };
+      })(),
+    );
   });
 
   afterAll(async () => {
@@ -76,6 +89,27 @@ describe('RPC metrics', () => {
       expect(sample(text, `${name}_bucket{le="0.05",${labels}}`)).toBeLessThanOrEqual(3);
       expect(sample(text, `${name}_sum{${labels}}`)).toBeGreaterThanOrEqual(0.09);
     }
+  });
+
+  it('counts the messages of streams on both sides, each direction apart', async () => {
+    const text = await registry.metrics();
+    const messages = (side: string, method: string, direction: string) =>
+      sample(
+        text,
+        `platter_rpc_${side}_stream_messages_total{service="${SERVICE}",method="${method}",direction="${direction}"}`,
+      );
+    // Download: 10 bytes in 4-byte chunks = 3 responses; Chat: 3 each way; Upload: header + 1 chunk.
+    expect(messages('server', 'Download', 'sent')).toBe(3);
+    expect(messages('client', 'Download', 'received')).toBe(3);
+    expect(messages('client', 'Chat', 'sent')).toBe(3);
+    expect(messages('server', 'Chat', 'received')).toBe(3);
+    expect(messages('server', 'Chat', 'sent')).toBe(3);
+    expect(messages('client', 'Chat', 'received')).toBe(3);
+    expect(messages('client', 'Upload', 'sent')).toBe(2);
+    expect(messages('server', 'Upload', 'received')).toBe(2);
+    // Unary calls are counted as calls only.
+    expect(text).not.toContain('method="Echo",direction=');
+    expect(text).toContain('# TYPE platter_rpc_server_stream_messages_total counter');
   });
 
   it('exposes the same through getMetricsAsJSON', async () => {

@@ -109,7 +109,7 @@ function clientStreamingHandler(impl: AnyClientStreaming, { metrics }: HandlerDe
   return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const startedAt = performance.now();
     const context = new ServerCallContext(call);
-    invoke(impl, readAll(call, context), context).then(
+    invoke(impl, readAll(call, context, metrics), context).then(
       (response) => {
         metrics.record(context.cancelCode ?? Code.OK, startedAt);
         callback(null, response);
@@ -135,7 +135,14 @@ function bidiHandler(impl: AnyBidi, deps: HandlerDeps, fail: FailureStatus) {
   return (call: ServerDuplexStream<unknown, unknown>): void => {
     const startedAt = performance.now();
     const context = new ServerCallContext(call);
-    void respondWithStream(call, context, () => impl(readAll(call, context), context), deps, fail, startedAt);
+    void respondWithStream(
+      call,
+      context,
+      () => impl(readAll(call, context, deps.metrics), context),
+      deps,
+      fail,
+      startedAt,
+    );
   };
 }
 
@@ -150,7 +157,7 @@ async function respondWithStream(
 ): Promise<void> {
   let code: Code;
   try {
-    await writeAll(call, responses(), context.signal);
+    await writeAll(call, responses(), context.signal, () => metrics.messageSent());
     code = context.cancelCode ?? Code.OK;
     call.end();
   } catch (error) {
@@ -170,11 +177,18 @@ async function respondWithStream(
  * A cancelled call must never look like a complete request stream (a
  * truncated upload taken for a whole one): see transport-state.ts.
  */
-async function* readAll(stream: Readable, context: ServerCallContext): AsyncGenerator<unknown, void, undefined> {
+async function* readAll(
+  stream: Readable,
+  context: ServerCallContext,
+  metrics: MethodMetrics,
+): AsyncGenerator<unknown, void, undefined> {
   try {
     // Not the default iterator: at its end it destroys the stream, and for a
     // bidi call that is the duplex the responses still have to go through.
-    for await (const message of stream.iterator({ destroyOnReturn: false })) yield message;
+    for await (const message of stream.iterator({ destroyOnReturn: false })) {
+      metrics.messageReceived();
+      yield message;
+    }
   } catch {
     // grpc-js fails the request stream only by destroying it: the call is over.
     context.markCancelled();

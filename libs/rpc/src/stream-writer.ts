@@ -37,12 +37,19 @@ export function waitForDrain(stream: Writable, signal: AbortSignal): Promise<voi
  * Writes every item of `source` to `stream`, waiting for 'drain' whenever
  * `write()` says the buffer is full, so a fast producer is held to the pace of
  * the network. Does not end the stream. Stops (and returns the source's
- * iterator) when the signal aborts.
+ * iterator) when the signal aborts. `onWritten` hears of each item handed to the stream.
  */
-export async function writeAll<T>(stream: Writable, source: AsyncIterable<T>, signal: AbortSignal): Promise<void> {
+export async function writeAll<T>(
+  stream: Writable,
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+  onWritten?: () => void,
+): Promise<void> {
   for await (const item of source) {
     if (signal.aborted) throw signal.reason;
-    if (!stream.write(item)) await waitForDrain(stream, signal);
+    const more = stream.write(item);
+    onWritten?.();
+    if (!more) await waitForDrain(stream, signal);
   }
   if (signal.aborted) throw signal.reason;
 }
