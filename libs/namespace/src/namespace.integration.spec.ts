@@ -108,6 +108,19 @@ async function fullChains(): Promise<boolean> {
   return all.length === PARTITIONS && all.every((c) => c.replicas.length === 3 && c.joining.length === 0);
 }
 
+/**
+ * Waits, within the stated reconfiguration bound (TTL + RECONFIGURE_SLACK_MS),
+ * until `victim` is out of every chain; the milliseconds since `since`.
+ */
+async function removedFromChains(victim: string, what: string, since = performance.now()): Promise<number> {
+  await waitFor(
+    `${victim} (${what}) removed from the chains`,
+    async () => (await chains()).every((c) => !c.replicas.includes(victim)),
+    { timeoutMs: LEASE_TTL_S * 1000 + RECONFIGURE_SLACK_MS, intervalMs: 50 },
+  );
+  return performance.now() - since;
+}
+
 /** Every replica of every partition reports the same durable sequence (quiet chain). */
 async function replicasAgree(): Promise<boolean> {
   const statuses = await Promise.all(
@@ -302,12 +315,7 @@ describe('namespace chains over 3 processes', () => {
         procs.get(victim)?.kill('SIGKILL');
         await procs.get(victim)?.exited;
         // Reconfigured: the victim is out of every chain within the bound.
-        await waitFor(
-          `${victim} (${position}) removed from the chains`,
-          async () => (await chains()).every((c) => !c.replicas.includes(victim)),
-          { timeoutMs: LEASE_TTL_S * 1000 + RECONFIGURE_SLACK_MS, intervalMs: 50 },
-        );
-        const reconfiguredMs = performance.now() - killedAt;
+        const reconfiguredMs = await removedFromChains(victim, position, killedAt);
         // Writes resume on the shortened chains.
         const resumedFrom = acked.length;
         await waitFor(`writes resume after losing the ${position}`, () => acked.length >= resumedFrom + 20, {
@@ -350,18 +358,6 @@ describe('namespace chains over 3 processes', () => {
       const from = clients.ops();
       await waitFor(what, () => clients.ops() >= from + 100, { timeoutMs });
     };
-    const removedWithin = async (victim: string, what: string): Promise<number> => {
-      const started = performance.now();
-      await waitFor(
-        `${victim} (${what}) removed`,
-        async () => (await chains()).every((c) => !c.replicas.includes(victim)),
-        {
-          timeoutMs: LEASE_TTL_S * 1000 + RECONFIGURE_SLACK_MS,
-          intervalMs: 50,
-        },
-      );
-      return performance.now() - started;
-    };
     const timings: string[] = [];
     try {
       await progress('clients running');
@@ -372,7 +368,7 @@ describe('namespace chains over 3 processes', () => {
         if (victim === undefined) throw new Error(`no ${position} of chain 1`);
         procs.get(victim)?.kill('SIGKILL');
         await procs.get(victim)?.exited;
-        timings.push(`SIGKILL ${position}: removed after ${Math.round(await removedWithin(victim, position))} ms`);
+        timings.push(`SIGKILL ${position}: removed after ${Math.round(await removedFromChains(victim, position))} ms`);
         await progress(`clients resume without the ${position}`);
         await startMember(victim);
         await waitFor(`${victim} rejoined`, fullChains, { timeoutMs: REJOIN_BOUND_MS, intervalMs: 100 });
@@ -383,7 +379,7 @@ describe('namespace chains over 3 processes', () => {
       if (frozen === undefined) throw new Error('no head of chain 2');
       procs.get(frozen)?.pause();
       try {
-        timings.push(`SIGSTOP head: removed after ${Math.round(await removedWithin(frozen, 'frozen head'))} ms`);
+        timings.push(`SIGSTOP head: removed after ${Math.round(await removedFromChains(frozen, 'frozen head'))} ms`);
         await progress('clients resume without the frozen head');
       } finally {
         procs.get(frozen)?.resume();

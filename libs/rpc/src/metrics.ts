@@ -62,22 +62,26 @@ export class MethodMetrics {
 
   /** Adds the stream messages counted since the last flush to `counter`. */
   flushMessagesInto(counter: Counter<MessageLabels>): void {
-    for (let i = 0; i < 2; i++) {
-      const delta = (this.#messages[i] as number) - (this.#messagesFlushed[i] as number);
-      if (delta === 0) continue;
-      counter.inc({ service: this.#service, method: this.#method, direction: i === 0 ? 'sent' : 'received' }, delta);
-      this.#messagesFlushed[i] = this.#messages[i] as number;
-    }
+    flushCounts(this.#messages, this.#messagesFlushed, (i, delta) =>
+      counter.inc({ service: this.#service, method: this.#method, direction: i === 0 ? 'sent' : 'received' }, delta),
+    );
   }
 
   /** Adds the calls recorded since the last flush to `counter`. */
   flushInto(counter: Counter<HandledLabels>): void {
-    for (let code = 0; code < CODE_COUNT; code++) {
-      const delta = (this.#handled[code] as number) - (this.#flushed[code] as number);
-      if (delta === 0) continue;
-      counter.inc({ service: this.#service, method: this.#method, code: codeName(code as Code) }, delta);
-      this.#flushed[code] = this.#handled[code] as number;
-    }
+    flushCounts(this.#handled, this.#flushed, (code, delta) =>
+      counter.inc({ service: this.#service, method: this.#method, code: codeName(code as Code) }, delta),
+    );
+  }
+}
+
+/** Hands `inc` every slot that grew since `flushed` was last brought level with `counts`, then levels it. */
+function flushCounts(counts: Float64Array, flushed: Float64Array, inc: (slot: number, delta: number) => void): void {
+  for (let i = 0; i < counts.length; i++) {
+    const delta = (counts[i] as number) - (flushed[i] as number);
+    if (delta === 0) continue;
+    inc(i, delta);
+    flushed[i] = counts[i] as number;
   }
 }
 

@@ -35,7 +35,7 @@ export interface ShippedProcessSettings {
  * so that their figures are the shipped cluster's.
  */
 export function shippedProcessSettings(): ShippedProcessSettings {
-  const topology = parse(fs.readFileSync(path.join(ROOT, 'deploy/local/cluster.yaml'), 'utf8')) as {
+  const topology = shippedTopology() as {
     nodeArgs?: string[];
     serviceEnv?: Record<string, string>;
     cluster: { partitions: number };
@@ -45,6 +45,11 @@ export function shippedProcessSettings(): ShippedProcessSettings {
     serviceEnv: topology.serviceEnv ?? {},
     partitions: topology.cluster.partitions,
   };
+}
+
+/** deploy/local/cluster.yaml as parsed YAML (the launcher validates it; here it is only read or adapted). */
+function shippedTopology(): ReturnType<typeof parse> {
+  return parse(fs.readFileSync(path.join(ROOT, 'deploy/local/cluster.yaml'), 'utf8'));
 }
 
 /** One service process of a running local cluster, as the launcher last started it. */
@@ -82,7 +87,7 @@ export interface LocalClusterOptions {
 
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platter-e2e-'));
-  const topology = parse(fs.readFileSync(path.join(ROOT, 'deploy/local/cluster.yaml'), 'utf8'));
+  const topology = shippedTopology();
   topology.dataDir = path.join(dir, 'data');
   topology.etcd = { clientPort: await freePort(), peerPort: await freePort() };
   topology.redis = { port: await freePort() };

@@ -297,28 +297,22 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
     for (const [proc, ms] of Object.entries(idleAfter)) {
       idleCpuMsPerSecond[proc] = Math.round(((ms - (idleBefore[proc] ?? ms)) * 1000) / IDLE_SAMPLE_MS);
     }
-    const chainBefore = await chainCounts(adminPorts);
-    const commits = await closedLoop(
-      cpu,
-      args.inFlight,
-      args.seconds,
-      (i) => put(`c/${String(i).padStart(8, '0')}`, i),
-      'commits',
-    );
-    const chainAfter = await chainCounts(adminPorts);
-    const chain = perCommit(chainBefore, chainAfter, commits.count);
-    const written = commits.count;
-    let swept = written;
-    const commitsByInFlight: Record<string, Figures & { chain: ReturnType<typeof perCommit> }> = {};
-    for (const inFlight of args.sweep) {
+    // Conditional commits of fresh keys named `${prefix}${i}` at one concurrency, with how the chain batched them.
+    const commitCase = async (inFlight: number, prefix: string, phase?: string) => {
       const before = await chainCounts(adminPorts);
-      const figures = await closedLoop(cpu, inFlight, args.seconds, (i) => put(`s${inFlight}/${i}`, swept + i));
-      swept += figures.count;
-      commitsByInFlight[inFlight] = {
-        ...figures,
-        chain: perCommit(before, await chainCounts(adminPorts), figures.count),
-      };
-    }
+      const figures = await closedLoop(
+        cpu,
+        inFlight,
+        args.seconds,
+        (i) => put(`${prefix}${String(i).padStart(8, '0')}`, i),
+        phase,
+      );
+      return { ...figures, chain: perCommit(before, await chainCounts(adminPorts), figures.count) };
+    };
+    const commits = await commitCase(args.inFlight, 'c/', 'commits');
+    const written = commits.count;
+    const commitsByInFlight: Record<string, Awaited<ReturnType<typeof commitCase>>> = {};
+    for (const inFlight of args.sweep) commitsByInFlight[inFlight] = await commitCase(inFlight, `s${inFlight}/`);
     const lookups = await closedLoop(
       cpu,
       args.inFlight,
@@ -374,7 +368,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       inFlight: args.inFlight,
       batching: args.batching,
       idleCpuMsPerSecond,
-      commits: { ...commits, chain },
+      commits,
       commitsByInFlight,
       lookups,
       list1000: {
