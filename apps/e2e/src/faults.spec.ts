@@ -16,6 +16,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, waitFor, type LocalCluster } from '@platter/testkit';
+import { processMetric } from './process-metrics.js';
 import { clusterClient, errorOf } from './s3-client.js';
 
 // Faults on the shipped shape (nine storage processes of three disks, 5+4,
@@ -120,18 +121,7 @@ async function timeGets(count: number): Promise<number[]> {
 
 /** Sums one per-disk metric over the slow node's disks, from its /metrics. */
 function slowNodeMetric(name: string): Promise<number> {
-  return processMetric(SLOW_NODE, name);
-}
-
-/** Sums every series of one metric from a process's /metrics. */
-async function processMetric(id: string, name: string): Promise<number> {
-  const p = cluster.processes().find((x) => x.id === id);
-  if (p === undefined) throw new Error(`${id} is not in the cluster`);
-  const text = await (await fetch(`http://127.0.0.1:${p.adminPort}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`))
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+  return processMetric(cluster, SLOW_NODE, name);
 }
 
 /**
@@ -154,7 +144,12 @@ beforeAll(async () => {
   cluster = await startLocalCluster({
     hostsPerZone: 3,
     restartCrashed: false,
-    processEnv: { [SLOW_NODE]: { PLATTER_DISK_FAULTS: JSON.stringify(SLOW_READS) } },
+    processEnv: {
+      [SLOW_NODE]: { PLATTER_DISK_FAULTS: JSON.stringify(SLOW_READS) },
+      // These cases are about hedging: read steering would soon route around the slow node
+      // (read-steering.spec.ts shows that), leaving little to hedge.
+      'frontend-1': { PLATTER_READ_STEER_ABOVE: '0' },
+    },
   });
   // The node starts with its faults on (and warns); the latency test switches them as it needs.
   await setSlowReads(false);
@@ -207,7 +202,7 @@ describe('faults on the shipped 9-node, 5+4 shape', () => {
     const before: number[] = [];
     const slow: number[] = [];
     const injectedAtStart = await slowNodeMetric('platter_storage_fault_injections_total');
-    const hedgedAtStart = await processMetric('frontend-1', 'platter_frontend_hedged_stripes_total');
+    const hedgedAtStart = await processMetric(cluster, 'frontend-1', 'platter_frontend_hedged_stripes_total');
     try {
       for (let block = 0; block < LATENCY_GETS / LATENCY_BLOCK; block++) {
         before.push(...(await timeGets(LATENCY_BLOCK)));
@@ -223,7 +218,8 @@ describe('faults on the shipped 9-node, 5+4 shape', () => {
     // Extent reads the slow node delayed (its fault injector's own count).
     const delayedReads = (await slowNodeMetric('platter_storage_fault_injections_total')) - injectedAtStart;
     // Stripes the frontend raced to parity (its own count, on /metrics).
-    const hedgedStripes = (await processMetric('frontend-1', 'platter_frontend_hedged_stripes_total')) - hedgedAtStart;
+    const hedgedStripes =
+      (await processMetric(cluster, 'frontend-1', 'platter_frontend_hedged_stripes_total')) - hedgedAtStart;
     const figures = {
       case: 'slow-node-hedging',
       slowNode: SLOW_NODE,

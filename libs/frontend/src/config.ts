@@ -46,6 +46,27 @@ export const frontendConfigSchema = BaseConfigSchema.extend({
     .describe(
       "Smallest size of every multipart part but the last, enforced at CompleteMultipartUpload (EntityTooSmall); S3's is 5 MiB. Lower only for tests",
     ),
+  readSteerAbove: z.coerce
+    .number()
+    .min(0)
+    .default(1.05)
+    .refine((v) => v === 0 || v >= 1, 'either 0 (off) or at least 1 (a multiple of the mean heat)')
+    .describe(
+      'Whole-stripe reads skip data shards on disks hotter than this multiple of the fleet mean heat, reading parity instead (0: off)',
+    ),
+  readSteerMinHeat: z.coerce
+    .number()
+    .min(0)
+    .default(0.25)
+    .describe(
+      "Disks below this heat score (1 = saturated) are never steered around, however they compare with the mean: an idle fleet's spread is noise",
+    ),
+  heatRefreshMs: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(1_000)
+    .describe('How often the hot disks for read steering are asked of placement'),
   digestWorkers: z.coerce.number().int().min(1).max(64).default(2).describe('Threads hashing bodies (MD5, SHA-256)'),
   clusterConfigWaitMs: z.coerce
     .number()

@@ -2,15 +2,17 @@ import { openCodec } from '@platter/erasure';
 import type { ClusterConfig } from '@platter/cluster';
 import { connectRedis } from '@platter/heat';
 import type { ServiceHost } from '@platter/service-host';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { AccessKeys } from './cluster/access-keys.js';
 import { PlacementAllocator } from './cluster/placement-allocator.js';
 import { PlacementClients } from './cluster/placement-clients.js';
 import { RedisRepairSink } from './cluster/redis-repair-sink.js';
+import { HotDiskFeed } from './cluster/hot-disk-feed.js';
 import { EtcdStorageDirectory } from './cluster/storage-directory.js';
 import type { StripeCodec } from './data/data-path-types.js';
 import { LatencyTracker } from './data/latency-tracker.js';
 import type { ReadStats } from './data/part-reader.js';
+import { ReadSteering } from './data/read-steering.js';
 import { DigestPool } from './digest/digest-pool.js';
 import { s3Routes } from './http/s3-routes.js';
 import { bucketExists } from './s3/bucket-access.js';
@@ -27,6 +29,9 @@ import type { ObjectStoreDeps, RepairSink } from './s3/object-store-deps.js';
 const DEFAULT_HEDGE_MS = 200;
 /** Never hedge sooner than this, however fast recent reads were. */
 const HEDGE_FLOOR_MS = 5;
+/** Read steering: half the distance to the line corrected per refresh, and a cooled disk's skips halved per refresh. */
+const STEER_GAIN = 0.5;
+const STEER_RELEASE = 0.5;
 
 export async function startFrontend(opts: {
   host: ServiceHost;
@@ -55,7 +60,7 @@ export async function startFrontend(opts: {
     host.shutdown.onShutdown('close redis', () => redis.disconnect());
     repair = new RedisRepairSink(redis);
   }
-  const readStats: ReadStats = { hedged: 0, decoded: 0 };
+  const readStats: ReadStats = { hedged: 0, decoded: 0, steered: 0 };
   exportCount(
     host,
     readStats,
@@ -64,6 +69,36 @@ export async function startFrontend(opts: {
     'Stripe reads that raced the other shards (a data shard failed, failed its CRC or outlasted the recent p95)',
   );
   exportCount(host, readStats, 'decoded', 'platter_frontend_decoded_stripes_total', 'Stripe reads rebuilt from parity');
+  exportCount(
+    host,
+    readStats,
+    'steered',
+    'platter_frontend_steered_stripes_total',
+    'Whole-stripe reads that asked a parity shard instead of a data shard on a hot disk',
+  );
+  let steering: ReadSteering | undefined;
+  if (config.readSteerAbove > 0) {
+    const s = new ReadSteering({ above: config.readSteerAbove, gain: STEER_GAIN, release: STEER_RELEASE });
+    const feed = new HotDiskFeed({
+      placement: () => placement.pick(),
+      steering: s,
+      above: config.readSteerAbove,
+      minHeat: config.readSteerMinHeat,
+      intervalMs: config.heatRefreshMs,
+      logger: log.child({ component: 'read-steering' }),
+    });
+    feed.start();
+    host.shutdown.onShutdown('stop hot disk feed', () => feed.close());
+    new Gauge({
+      name: 'platter_frontend_steered_disks',
+      help: 'Disks whole-stripe reads are being steered around (hotter than the steering line)',
+      registers: [host.registry],
+      collect() {
+        this.set(s.steeredDisks);
+      },
+    });
+    steering = s;
+  }
   const codecs = new Map<string, StripeCodec>();
   const deps: ObjectStoreDeps = {
     namespace: opts.namespace,
@@ -76,6 +111,7 @@ export async function startFrontend(opts: {
       return c;
     },
     latency: new LatencyTracker(DEFAULT_HEDGE_MS, HEDGE_FLOOR_MS),
+    steering,
     readStats,
     digests,
     scheme: {

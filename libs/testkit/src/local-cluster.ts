@@ -66,6 +66,8 @@ export interface LocalCluster {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   dataDir: string;
+  /** The cluster's Redis (heat telemetry, work queues). */
+  redisUrl: string;
   /** Every service process, e.g. `storage-host-b2`, `frontend-1`. */
   processes(): ClusterProcess[];
   /** Sends a signal to one service process by id (SIGKILL, SIGSTOP, SIGCONT…). */
@@ -142,6 +144,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     region: clusterEnv.AWS_REGION!,
     credentials: { accessKeyId: clusterEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: clusterEnv.AWS_SECRET_ACCESS_KEY! },
     dataDir: topology.dataDir,
+    redisUrl: `redis://127.0.0.1:${(topology.redis as { port: number }).port}`,
     stop: async () => {
       await run(['stop'], 120_000).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });

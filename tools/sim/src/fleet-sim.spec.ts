@@ -24,6 +24,8 @@ function params(overrides: Partial<SimParams> = {}): SimParams {
     rebalanceShareOfIngest: 0.25,
     heatRebalanceShareOfIngest: 0.05,
     heatHighWater: 1.05,
+    steerReadsAbove: 1.05,
+    steerReadsMinHeat: 0.25,
     choices: 2,
     coolingSeconds: 86_400,
     seed: 5,
@@ -64,13 +66,11 @@ describe('runSimulation (small fleet)', () => {
   });
 
   it('relieves hot disks with heat moves, keeping every rule', () => {
-    const withHeat = runSimulation(params({ annualFailureRate: 0 }), 'p2c-rebalance', 'steady').summary;
+    // Without read steering, which would cool most hot disks before the planner sees them.
+    const unsteered = { annualFailureRate: 0, steerReadsAbove: Number.POSITIVE_INFINITY };
+    const withHeat = runSimulation(params(unsteered), 'p2c-rebalance', 'steady').summary;
     // A high-water mark no disk reaches: the same run without heat moves.
-    const without = runSimulation(
-      params({ annualFailureRate: 0, heatHighWater: 100 }),
-      'p2c-rebalance',
-      'steady',
-    ).summary;
+    const without = runSimulation(params({ ...unsteered, heatHighWater: 100 }), 'p2c-rebalance', 'steady').summary;
     expect(withHeat.movedBytesByReason.heat).toBeGreaterThan(0);
     expect(without.movedBytesByReason.heat).toBe(0);
     expect(withHeat.secondHalf.heatMaxOverMean).toBeLessThan(without.secondHalf.heatMaxOverMean);
@@ -81,6 +81,20 @@ describe('runSimulation (small fleet)', () => {
       oneShardPerHost: 0,
       onFailedDisk: 0,
     });
+  });
+
+  it('steers reads off hot disks onto other shards of their stripes, flattening heat', () => {
+    const steered = runSimulation(params({ annualFailureRate: 0 }), 'p2c', 'steady').summary;
+    const plain = runSimulation(
+      params({ annualFailureRate: 0, steerReadsAbove: Number.POSITIVE_INFINITY }),
+      'p2c',
+      'steady',
+    ).summary;
+    expect(plain.steeredReadShare).toBe(0);
+    expect(steered.steeredReadShare).toBeGreaterThan(0);
+    expect(steered.steeredReadShare).toBeLessThan(0.5);
+    expect(steered.secondHalf.heatMaxOverMean).toBeLessThan(plain.secondHalf.heatMaxOverMean);
+    expect(steered.layoutViolations).toEqual(plain.layoutViolations);
   });
 
   it('drains a zone of a four-zone fleet with the rebalancer, keeping every rule', () => {

@@ -61,6 +61,8 @@ const HEAT_CANDIDATE_OVERSUPPLY = 10;
  */
 const HEAT_SOURCE_SHARE = 0.05;
 const MIN_HEAT_SOURCES = 16;
+/** Parts older than this many cooling times have lost > 95% of their reads: a move of theirs is not a recent arrival. */
+const RECENT_AGE_CUTOFF = 3;
 /** Hottest shards offered per hot disk and round (from its recent arrivals: hot data is new data). */
 const HEAT_CANDIDATES_PER_SOURCE = 8;
 
@@ -89,6 +91,14 @@ export interface SimParams {
   heatRebalanceShareOfIngest: number;
   /** Relative heat above which the rebalancer relieves a disk (the planner's heatHighWater). */
   heatHighWater: number;
+  /**
+   * Relative heat above which frontends steer full-stripe reads off a disk
+   * to another shard of the stripe (any k of k + m serve a read): the
+   * equilibrium of the frontends' read steering; Infinity turns it off.
+   */
+  steerReadsAbove: number;
+  /** Heat score under which no disk is steered around, whatever the mean (the frontends' readSteerMinHeat). */
+  steerReadsMinHeat: number;
   /** Candidates per shard of a foreground write for the power-of-d strategies (2: power of two). */
   choices: number;
   coolingSeconds: number;
@@ -135,6 +145,8 @@ export interface RunSummary {
   /** Bytes moved, by why the source gave them away. */
   movedBytesByReason: Record<RebalanceReason, number>;
   rebalanceBytesPerSecond: number;
+  /** At the end, the share of hot read IOPS that steered reads serve from parity shards (each such read decodes). */
+  steeredReadShare: number;
   final: Sample;
   /** Parts whose final layout breaks a rule: the zone rule and distinct disks must stay 0; host doubling only from degraded placement. */
   layoutViolations: { maxMPerZone: number; distinctDisks: number; oneShardPerHost: number; onFailedDisk: number };
@@ -341,6 +353,7 @@ class FleetSimulation {
 
       this.heat.decay(this.stepSeconds);
       this.refreshHeat();
+      this.steerReads();
       const filling = eventDone && this.scenario === 'new-rack' && caughtUpAt === null;
       // The peak a step's writes cause, before this round's moves relieve it.
       if (filling) {
@@ -353,6 +366,7 @@ class FleetSimulation {
         // Moves change heat at once (the storage nodes publish it every second): the view and every
         // figure below see the fleet as the next writes will.
         this.refreshHeat();
+        this.steerReads();
       }
 
       // Event progress, every step (cheap: the new rack or the draining zone only).
@@ -400,6 +414,7 @@ class FleetSimulation {
       movedBytes: this.counters.movedBytes,
       movedBytesByReason: this.counters.byReason,
       rebalanceBytesPerSecond: Math.round(this.limiter?.bytesPerSecond ?? 0),
+      steeredReadShare: round4(this.steeredReadShare()),
       final,
       layoutViolations: this.checkLayouts(),
       secondHalf: {
@@ -470,7 +485,7 @@ class FleetSimulation {
       this.heat.addWritten(d, part.shardBytes);
       if (i < this.p.dataShards) this.heat.addHot(d, iops);
     }
-    this.table.add(this.tmpDisks, part.shardBytes, this.now, part.readRate);
+    this.table.add(this.tmpDisks, this.p.dataShards, part.shardBytes, this.now, part.readRate);
   }
 
   /** Publishes every disk's heat score to the view (failed disks read 0) and refreshes its aggregates. */
@@ -496,16 +511,98 @@ class FleetSimulation {
     this.addBytes(to, bytes);
     this.heat.addWritten(to, bytes);
     if (copyIo) this.heat.addWritten(from, bytes);
-    if (index < this.p.dataShards) {
-      const iops = this.heat.shardIops(
-        this.table.readRate[part] as number,
-        this.table.bornAt[part] as number,
-        this.now,
-      );
+    const iops = this.shardIops(part, index);
+    if (iops > 0) {
       this.heat.removeHot(from, iops);
       this.heat.addHot(to, iops);
     }
-    this.table.move(part, index, to);
+    // Old shards (fill and drain take a disk's oldest) are cold: they stay out of the recent arrivals.
+    const young = this.now - (this.table.bornAt[part] as number) < RECENT_AGE_CUTOFF * this.p.coolingSeconds;
+    this.table.move(part, index, to, young);
+  }
+
+  /** Hot read IOPS a part's shard would serve now if it served all of the part's reads. */
+  private partIops(part: number): number {
+    return this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now);
+  }
+
+  /** Hot read IOPS shard `index` of `part` serves now (its share of the part's reads). */
+  private shardIops(part: number, index: number): number {
+    const share = this.table.shareOf(part, index);
+    return share > 0 ? share * this.partIops(part) : 0;
+  }
+
+  /**
+   * Where the frontends' read steering settles (see libs/frontend's
+   * read-steering): every disk above the line sheds the reads of its
+   * hottest recent shards to other shards of the same stripes, coolest disk
+   * first, until it is back at the line or has nothing left to shed; no
+   * disk that takes reads is pushed above the line (its own steering would
+   * push them back). Reads move, I/O does not change: a full-stripe read
+   * reads k shards whichever they are. Steering reacts within seconds,
+   * far under a step, so the sim applies its equilibrium at every heat
+   * refresh.
+   */
+  private steerReads(): void {
+    const line = Math.max(this.p.steerReadsAbove * this.view.meanHeat, this.p.steerReadsMinHeat);
+    if (!Number.isFinite(line) || line <= 0) return;
+    const scorePerIops = 1 / SATURATION_IOPS;
+    const hot: number[] = [];
+    for (let d = 0; d < this.view.size; d++)
+      if (this.view.state(d) !== 'failed' && (this.scoreNow[d] as number) > line) hot.push(d);
+    if (hot.length === 0) return;
+    hot.sort((a, b) => (this.scoreNow[b] as number) - (this.scoreNow[a] as number));
+    const order: number[] = [];
+    for (const d of hot) {
+      const shards: Array<{ part: number; index: number; iops: number }> = [];
+      this.table.forEachRecentOn(d, (part, index) => {
+        const iops = this.shardIops(part, index);
+        if (iops > 0) shards.push({ part, index, iops });
+        return true;
+      });
+      shards.sort((a, b) => b.iops - a.iops);
+      for (const { part, index } of shards) {
+        if ((this.scoreNow[d] as number) <= line) break;
+        const unit = this.partIops(part) * scorePerIops; // the heat of a whole share
+        order.length = 0;
+        for (let j = 0; j < this.width; j++) if (j !== index) order.push(j);
+        order.sort((a, b) => this.heatOfShardDisk(part, a) - this.heatOfShardDisk(part, b));
+        for (const j of order) {
+          const left = (this.scoreNow[d] as number) - line;
+          const share = this.table.shareOf(part, index);
+          if (left <= 0 || share <= 0) break;
+          const to = this.table.diskOf(part, j);
+          if (this.view.state(to) === 'failed') continue;
+          const room = (line - (this.scoreNow[to] as number)) / unit;
+          const give = Math.min(share, 1 - this.table.shareOf(part, j), left / unit, room);
+          if (give <= 1e-6) continue;
+          this.table.shiftShare(part, index, j, give);
+          const iops = give * this.partIops(part);
+          this.heat.removeHot(d, iops);
+          this.heat.addHot(to, iops);
+          this.scoreNow[d] = (this.scoreNow[d] as number) - give * unit;
+          this.scoreNow[to] = (this.scoreNow[to] as number) + give * unit;
+        }
+      }
+    }
+    this.refreshHeat();
+  }
+
+  private heatOfShardDisk(part: number, index: number): number {
+    return this.scoreNow[this.table.diskOf(part, index)] as number;
+  }
+
+  /** Share of all hot read IOPS now served by parity shards. */
+  private steeredReadShare(): number {
+    let all = 0;
+    let parity = 0;
+    for (let part = 0; part < this.table.count; part++) {
+      const iops = this.partIops(part);
+      if (iops <= 0) continue;
+      all += iops * this.p.dataShards;
+      for (let i = this.p.dataShards; i < this.width; i++) parity += iops * this.table.shareOf(part, i);
+    }
+    return all > 0 ? parity / all : 0;
   }
 
   private buildView(): FleetView {
@@ -602,11 +699,7 @@ class FleetSimulation {
     let gathered = 0;
     const perSource = planner.policy.maxBytesPerSource;
     const scorePerIops = 1 / SATURATION_IOPS;
-    const shardHeat = (part: number, index: number): number =>
-      index < this.p.dataShards
-        ? this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now) *
-          scorePerIops
-        : 0;
+    const shardHeat = (part: number, index: number): number => this.shardIops(part, index) * scorePerIops;
     const offer = (source: number, part: number, index: number, heat: number): void => {
       candidates.push({
         ref: part * this.width + index,
@@ -704,12 +797,8 @@ class FleetSimulation {
       above++;
       let top = 0;
       this.table.forEachRecentOn(d, (part, index) => {
-        if (index < this.p.dataShards) {
-          const s =
-            this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now) *
-            scorePerIops;
-          if (s > top) top = s;
-        }
+        const s = this.shardIops(part, index) * scorePerIops;
+        if (s > top) top = s;
         return true;
       });
       if (h - top <= hotLine) oneShard++;

@@ -11,7 +11,8 @@
  *     appended sequentially, so writes cost little next to random reads,
  *     and a real disk sees thousands of them a second — the window stands
  *     in for that smoothness, which a scaled-down fleet lacks.
- * Parity shards take no reads: the code is systematic.
+ * Parity shards take no reads while every data shard's disk is cool (the code
+ * is systematic); read steering shifts reads between shards of a part.
  */
 export interface HeatModelOptions {
   /** e-folding time of a part's read rate, seconds. */

@@ -17,6 +17,8 @@ import { parseSimArgs, SimArgsError } from './sim-args.js';
 import { DEFAULT_WORKLOAD } from './workload.js';
 
 const MiB = 2 ** 20;
+/** The frontends' default heat floor for read steering (libs/frontend config readSteerMinHeat). */
+const STEER_MIN_HEAT = 0.25;
 /** Mean fill the fleet reaches at the end of a steady run: disks are sized from the workload to land there. */
 const TARGET_FINAL_FILL = 0.6;
 const OUT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../out');
@@ -74,6 +76,8 @@ async function main(): Promise<void> {
     rebalanceShareOfIngest: 0.25,
     heatRebalanceShareOfIngest: args.heatShare,
     heatHighWater: args.heatHighWater,
+    steerReadsAbove: args.steerAbove,
+    steerReadsMinHeat: STEER_MIN_HEAT,
     choices: args.choices,
     coolingSeconds: 86_400,
     seed: args.seed,

@@ -8,8 +8,10 @@
  * still points at that disk).
  *
  * Each disk also keeps a ring of the last RECENT_PER_DISK shards that
- * arrived on it: hot shards are recent ones (reads cool with age), so heat
- * moves find them without walking a disk's whole list.
+ * arrived on it, old shards moved in for fill or drain aside: hot shards
+ * are recent ones (reads cool with age), so heat moves and read steering
+ * find them without walking a disk's whole list, and a disk being filled
+ * with old data still finds the new hot shard it was given.
  */
 /**
  * Shards remembered per disk as recent arrivals. About half a shard lands on
@@ -27,6 +29,14 @@ export class ShardTable {
   bornAt: Float32Array;
   /** Read rate of each data shard when new (relative units). */
   readRate: Float32Array;
+  /**
+   * Per shard (part × width + index), the share of the part's reads it
+   * serves: 1 for data shards and 0 for parity when written; frontends that
+   * steer reads away from a hot disk shift share from one shard to another
+   * of the same part (a full-stripe read takes any k of the k + m shards,
+   * so the shares of a part always sum to k and none exceeds 1).
+   */
+  readShare: Float32Array;
 
   private entryShard: Int32Array;
   private entryNext: Int32Array;
@@ -48,6 +58,7 @@ export class ShardTable {
     this.shardBytes = new Float32Array(cap);
     this.bornAt = new Float32Array(cap);
     this.readRate = new Float32Array(cap);
+    this.readShare = new Float32Array(cap * width);
     this.entryShard = new Int32Array(cap * width);
     this.entryNext = new Int32Array(cap * width);
     this.head = new Int32Array(diskSlots).fill(-1);
@@ -56,13 +67,14 @@ export class ShardTable {
     this.recentNext = new Int32Array(diskSlots);
   }
 
-  /** Records a part whose shard i sits on disks[i]; returns its id. */
-  add(disks: ArrayLike<number>, shardBytes: number, bornAt: number, readRate: number): number {
+  /** Records a part whose shard i sits on disks[i], its first `dataShards` shards serving its reads; returns its id. */
+  add(disks: ArrayLike<number>, dataShards: number, shardBytes: number, bornAt: number, readRate: number): number {
     if (this.count === this.shardBytes.length) this.growParts();
     const p = this.count++;
     for (let i = 0; i < this.width; i++) {
       const d = disks[i] as number;
       this.disks[p * this.width + i] = d;
+      this.readShare[p * this.width + i] = i < dataShards ? 1 : 0;
       this.link(d, p * this.width + i);
     }
     this.shardBytes[p] = shardBytes;
@@ -71,14 +83,25 @@ export class ShardTable {
     return p;
   }
 
+  shareOf(part: number, index: number): number {
+    return this.readShare[part * this.width + index] as number;
+  }
+
+  /** Shifts `share` of part's reads from shard `from` to shard `to`. */
+  shiftShare(part: number, from: number, to: number, share: number): void {
+    const base = part * this.width;
+    this.readShare[base + from] = (this.readShare[base + from] as number) - share;
+    this.readShare[base + to] = (this.readShare[base + to] as number) + share;
+  }
+
   diskOf(part: number, index: number): number {
     return this.disks[part * this.width + index] as number;
   }
 
-  /** Moves shard `index` of `part` to disk `to`. */
-  move(part: number, index: number, to: number): void {
+  /** Moves shard `index` of `part` to disk `to`; `recent`: it may be hot, so it joins the disk's recent arrivals. */
+  move(part: number, index: number, to: number, recent = true): void {
     this.disks[part * this.width + index] = to;
-    this.link(to, part * this.width + index);
+    this.link(to, part * this.width + index, recent);
   }
 
   /** The stripe's disks except shard `index`'s, as -1 for that slot. */
@@ -121,10 +144,12 @@ export class ShardTable {
     }
   }
 
-  private link(d: number, slot: number): void {
-    const pos = this.recentNext[d] as number;
-    this.recent[d * RECENT_PER_DISK + pos] = slot;
-    this.recentNext[d] = pos + 1 === RECENT_PER_DISK ? 0 : pos + 1;
+  private link(d: number, slot: number, recent = true): void {
+    if (recent) {
+      const pos = this.recentNext[d] as number;
+      this.recent[d * RECENT_PER_DISK + pos] = slot;
+      this.recentNext[d] = pos + 1 === RECENT_PER_DISK ? 0 : pos + 1;
+    }
     if (this.entries === this.entryShard.length) this.growEntries();
     const e = this.entries++;
     this.entryShard[e] = slot;
@@ -141,6 +166,7 @@ export class ShardTable {
     this.shardBytes = grow(this.shardBytes, cap);
     this.bornAt = grow(this.bornAt, cap);
     this.readRate = grow(this.readRate, cap);
+    this.readShare = grow(this.readShare, cap * this.width);
   }
 
   private growEntries(): void {

@@ -16,6 +16,8 @@ export interface SimArgs {
   heatShare: number;
   /** Relative heat above which the rebalancer relieves a disk. */
   heatHighWater: number;
+  /** Relative heat above which frontends steer reads off a disk (Infinity: off). */
+  steerAbove: number;
   /** Score weights of the allocator (defaults: the library's). */
   score: { heat?: number; fill?: number; fillBonusCap?: number; overfill?: number; overfillAbove?: number };
 }
@@ -29,6 +31,8 @@ const QUICK_STRIPES = 1_000_000;
 const DEFAULT_HEAT_SHARE = 0.05;
 /** Relieve a disk above 1.05 × the mean heat: below the 1.1 ceiling, so it is cooled before it gets there. */
 const DEFAULT_HEAT_HIGH_WATER = 1.05;
+/** The frontends' default (libs/frontend read-steering): the same margin under the 1.1 target. */
+const DEFAULT_STEER_ABOVE = 1.05;
 
 export class SimArgsError extends Error {}
 
@@ -49,7 +53,7 @@ function positive(name: string, value: string): number {
 /**
  * Parses `--quick --stripes=N --days=D --step=N --samples=N --seed=N
  * --strategies=a,b --scenarios=a,b --out=DIR --choices=D --heat-share=S
- * --heat-high-water=R --heat-weight=W --fill-weight=W
+ * --heat-high-water=R --steer-above=R|off --heat-weight=W --fill-weight=W
  * --fill-bonus=B --overfill-weight=W --overfill-above=R`.
  */
 export function parseSimArgs(argv: readonly string[]): SimArgs {
@@ -68,6 +72,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     choices: 2,
     heatShare: DEFAULT_HEAT_SHARE,
     heatHighWater: DEFAULT_HEAT_HIGH_WATER,
+    steerAbove: DEFAULT_STEER_ABOVE,
     score: {},
   };
   for (const arg of argv) {
@@ -105,6 +110,9 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         break;
       case 'heat-high-water':
         args.heatHighWater = positive(name, value);
+        break;
+      case 'steer-above':
+        args.steerAbove = value === 'off' ? Number.POSITIVE_INFINITY : positive(name, value);
         break;
       case 'out':
         args.out = value;

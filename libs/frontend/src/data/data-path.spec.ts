@@ -9,6 +9,7 @@ import { FakeStorageNode } from '../testing/fake-storage-node.js';
 import type { ShardAllocator, StorageClient, StorageDirectory } from './data-path-types.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { PartUnreadableError, readPart, type ReadStats } from './part-reader.js';
+import { ReadSteering } from './read-steering.js';
 import { WriteQuorumError, writePart, type PartScheme } from './part-writer.js';
 
 // The write and read paths over real gRPC against nine in-memory storage
@@ -73,11 +74,17 @@ async function put(body: Buffer) {
   return { ...w, part: create(commonV1.PartLayoutSchema, w.layout) };
 }
 
-async function read(part: commonV1.PartLayout, from: number, to: number, stats?: ReadStats): Promise<Buffer> {
+async function read(
+  part: commonV1.PartLayout,
+  from: number,
+  to: number,
+  stats?: ReadStats,
+  steering?: ReadSteering,
+): Promise<Buffer> {
   const latency = new LatencyTracker(50, 5);
   const out: Buffer[] = [];
   for await (const c of readPart(
-    { storage, codec: () => codec, latency },
+    { storage, codec: () => codec, latency, steering },
     part,
     from,
     to,
@@ -112,7 +119,7 @@ describe('data path', () => {
     expect(missing).toEqual([1, 6]);
     expect(part.shards.map((s) => s.shardIndex)).toEqual([0, 2, 3, 4, 5, 7, 8]);
     nodes[1]!.faults = {};
-    const stats: ReadStats = { hedged: 0, decoded: 0 };
+    const stats: ReadStats = { hedged: 0, decoded: 0, steered: 0 };
     expect((await read(part, 0, body.length, stats)).equals(body)).toBe(true);
     expect(stats.decoded).toBeGreaterThan(0);
   });
@@ -127,7 +134,7 @@ describe('data path', () => {
     const { part } = await put(body);
     for (const fault of [{ failGets: true }, { corruptGets: true }, { getDelayMs: 2_000 }]) {
       nodes[2]!.faults = fault;
-      const stats: ReadStats = { hedged: 0, decoded: 0 };
+      const stats: ReadStats = { hedged: 0, decoded: 0, steered: 0 };
       const t0 = performance.now();
       expect((await read(part, 0, body.length, stats)).equals(body)).toBe(true);
       expect(stats.hedged).toBeGreaterThan(0);
@@ -144,6 +151,29 @@ describe('data path', () => {
     expect((await read(part, BLOCK + 10, BLOCK + 20)).equals(body.subarray(BLOCK + 10, BLOCK + 20))).toBe(true);
     const after = nodes.map((n, i) => n.gets - before[i]!);
     expect(after).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('steers whole-stripe reads off a hot disk to parity, same number of reads, right bytes; ranges stay put', async () => {
+    const body = randomBytes(5 * BLOCK * 4 + 777);
+    const { part } = await put(body);
+    const steering = new ReadSteering({ above: 1.05, gain: 1, release: 0.5, random: () => 0.5 });
+    steering.update([{ diskId: 'd2', relativeHeat: 1e9 }]);
+    const before = nodes.map((n) => n.gets);
+    const stats: ReadStats = { hedged: 0, decoded: 0, steered: 0 };
+    expect((await read(part, 0, body.length, stats, steering)).equals(body)).toBe(true);
+    const after = nodes.map((n, i) => n.gets - before[i]!);
+    expect(after[2]).toBe(0);
+    // Five stripes, k reads each: one parity shard stood in for shard 2 every time.
+    expect(after.reduce((a, b) => a + b, 0)).toBe(5 * K);
+    expect(stats).toMatchObject({ steered: 5, decoded: 5, hedged: 0 });
+    // A range inside block 2 reads block 2: rebuilding it would cost k reads.
+    const mid = nodes[2]!.gets;
+    expect(
+      (await read(part, 2 * BLOCK + 5, 2 * BLOCK + 50, undefined, steering)).equals(
+        body.subarray(2 * BLOCK + 5, 2 * BLOCK + 50),
+      ),
+    ).toBe(true);
+    expect(nodes[2]!.gets - mid).toBe(1);
   });
 
   it('fails a read with fewer than k readable shards, never with wrong bytes', async () => {

@@ -2,12 +2,15 @@ import { crc32c } from '@platter/isal';
 import { commonV1 } from '@platter/proto';
 import type { StorageDirectory, StripeCodec } from './data-path-types.js';
 import type { LatencyTracker } from './latency-tracker.js';
+import type { ReadSteering } from './read-steering.js';
 import { blockSizeOf, blocksTouched, shardOffsetOf, stripeGeometry, stripeOf, stripeStart } from './stripe-geometry.js';
 
 // The read path of one part (ARCHITECTURE.md, GET): for each stripe the
 // range touches, read only the data blocks that hold wanted bytes; when one
 // of them fails, fails its CRC, or is still pending after the recent p95,
 // race the stripe's other shards and decode from the first k that arrive.
+// A read of a whole stripe may start with parity shards instead of data
+// shards on hot disks (read-steering.ts): the same k reads, plus a decode.
 // A couple of stripes are read ahead, so memory stays at a few stripes per GET.
 
 /** Stripes fetched ahead of the one being sent. */
@@ -40,6 +43,8 @@ export interface PartReaderDeps {
   storage: StorageDirectory;
   codec: (scheme: NonNullable<commonV1.PartLayout['scheme']>) => StripeCodec;
   latency: LatencyTracker;
+  /** Which shards a whole-stripe read asks first; data shards only when absent. */
+  steering?: ReadSteering;
 }
 
 export interface ReadStats {
@@ -47,6 +52,8 @@ export interface ReadStats {
   hedged: number;
   /** Stripes rebuilt from parity. */
   decoded: number;
+  /** Whole-stripe reads that asked a parity shard instead of a data shard on a hot disk. */
+  steered: number;
 }
 
 /** The part's bytes [from, to) as chunks, in order. */
@@ -56,7 +63,7 @@ export async function* readPart(
   from: number,
   to: number,
   signal: AbortSignal,
-  stats: ReadStats = { hedged: 0, decoded: 0 },
+  stats: ReadStats = { hedged: 0, decoded: 0, steered: 0 },
 ): AsyncGenerator<Buffer> {
   if (to <= from) return;
   const scheme = part.scheme;
@@ -141,12 +148,12 @@ async function readStripeBlocks(
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  let started = 0;
+  const asked = new Set<number>();
   let settled = 0;
   let hedged = false;
   let wake: () => void = () => undefined;
   const start = (i: number): void => {
-    started++;
+    asked.add(i);
     const t0 = performance.now();
     readBlock(deps, part, i, shardOffsetOf(g, s), bs, stop.signal)
       .then(
@@ -168,9 +175,9 @@ async function readStripeBlocks(
     if (hedged) return;
     hedged = true;
     stats.hedged++;
-    for (let i = 0; i < n; i++) if (!wanted.includes(i)) start(i);
+    for (let i = 0; i < n; i++) if (!asked.has(i)) start(i);
   };
-  for (const i of wanted) start(i);
+  for (const i of firstShards(deps.steering, part, wanted, g.k, n, stats)) start(i);
   const timer = setTimeout(hedge, deps.latency.hedgeAfterMs());
   try {
     for (;;) {
@@ -184,7 +191,7 @@ async function readStripeBlocks(
         stats.decoded++;
         return wanted.map((i) => shards[i]!);
       }
-      if (settled === started && (hedged || started === n)) throw new PartUnreadableError(s, causes);
+      if (settled === asked.size && (hedged || asked.size === n)) throw new PartUnreadableError(s, causes);
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
@@ -192,6 +199,27 @@ async function readStripeBlocks(
     stop.abort(new Error('stripe done'));
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The shards a stripe read asks first: the wanted data blocks, or for a read
+ * of the whole stripe the k shards steering picks (no more reads than the
+ * data blocks; a range of fewer blocks is never steered, since rebuilding it
+ * would read k shards instead of a few).
+ */
+function firstShards(
+  steering: ReadSteering | undefined,
+  part: commonV1.PartLayout,
+  wanted: number[],
+  k: number,
+  n: number,
+  stats: ReadStats,
+): number[] {
+  if (steering === undefined || wanted.length !== k || steering.steeredDisks === 0) return wanted;
+  const diskIds = Array.from({ length: n }, (_, i) => part.shards.find((l) => l.shardIndex === i)?.diskId ?? '');
+  const chosen = steering.chooseShards(diskIds, k);
+  if (chosen.some((i) => i >= k)) stats.steered++;
+  return chosen;
 }
 
 /** One block of one shard, every chunk's CRC checked before it is kept. */

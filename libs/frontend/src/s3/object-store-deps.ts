@@ -2,6 +2,7 @@ import type { DigestPool } from '../digest/digest-pool.js';
 import type { ShardAllocator, StorageDirectory, StripeCodec } from '../data/data-path-types.js';
 import type { LatencyTracker } from '../data/latency-tracker.js';
 import type { ReadStats } from '../data/part-reader.js';
+import type { ReadSteering } from '../data/read-steering.js';
 import type { PartScheme } from '../data/part-writer.js';
 import type { NamespaceApi } from './namespace-api.js';
 
@@ -23,6 +24,8 @@ export interface ObjectStoreDeps {
   storage: StorageDirectory;
   codecFor(codecId: string, k: number, m: number): StripeCodec;
   latency: LatencyTracker;
+  /** Steers whole-stripe reads off hot disks; absent, reads ask the data shards first. */
+  steering?: ReadSteering;
   /** Counts of every GET's stripes that hedged or decoded (exported as metrics); none kept if absent. */
   readStats?: ReadStats;
   digests: DigestPool;

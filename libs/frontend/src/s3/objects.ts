@@ -275,6 +275,7 @@ export async function* objectBytes(
         {
           storage: deps.storage,
           latency: deps.latency,
+          steering: deps.steering,
           codec: (s) => deps.codecFor(s.codec, s.dataShards, s.parityShards),
         },
         part,

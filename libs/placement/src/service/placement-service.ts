@@ -41,6 +41,18 @@ function allocationId(): string {
   return randomBytes(8).toString('hex');
 }
 
+/** How many rows, sorted hottest first, have heat ≥ floor (binary search: the page is a prefix). */
+function countAtLeast(rows: readonly { heat: number }[], floor: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((rows[mid] as { heat: number }).heat >= floor) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function requireReady(state: PlacementState): void {
   if (!state.ready) throw inventoryUnavailable();
 }
@@ -200,12 +212,17 @@ export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<
         // Unknown heat sorts as the hottest: it may be (a disk that stopped publishing can be overloaded).
         rows.push({ i, heat: h === h ? h : Number.POSITIVE_INFINITY });
       }
+      if (!(req.minRelativeHeat >= 0) || req.minRelativeHeat === Number.POSITIVE_INFINITY)
+        throw new RpcError(Code.INVALID_ARGUMENT, 'min_relative_heat must be a finite number ≥ 0');
       rows.sort((a, b) => b.heat - a.heat || a.i - b.i);
       const stats = fleetStats(view, inZone);
+      // Hottest first, so the rows at or above the floor are a prefix (unknown heat sorts first and stays).
+      const floor = req.minRelativeHeat * stats.heat.mean;
+      const listed = req.minRelativeHeat > 0 ? rows.slice(0, countAtLeast(rows, floor)) : rows;
       const offset = req.pageToken === '' ? 0 : Number(decodePageToken('heat', req.pageToken));
       if (!Number.isInteger(offset) || offset < 0) throw new RpcError(Code.INVALID_ARGUMENT, 'malformed page_token');
       const limit = pageSize(req.pageSize);
-      const page = rows.slice(offset, offset + limit);
+      const page = listed.slice(offset, offset + limit);
       return {
         aggregates: {
           disksByState: DISK_STATES.map((s) => ({ state: protoDiskState(s), disks: counts.get(s) ?? 0 })),
@@ -238,7 +255,7 @@ export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<
             ...(sample === undefined ? {} : { sample }),
           });
         }),
-        nextPageToken: offset + limit < rows.length ? encodePageToken('heat', String(offset + limit)) : '',
+        nextPageToken: offset + limit < listed.length ? encodePageToken('heat', String(offset + limit)) : '',
       };
     },
   };

@@ -329,6 +329,18 @@ export function describePlacementContract(name: string, setup: () => Promise<Pla
         expect(inZone.aggregates?.zones).toBe(1);
         expect(inZone.disks.every((d) => d.disk?.failureDomain?.zone === zone)).toBe(true);
       });
+
+      it('lists only the disks at or above a multiple of the mean heat, and those of unknown heat', async () => {
+        const all = await t.client.getFleetHeat({});
+        const mean = all.aggregates!.heatMean;
+        for (const min of [0.5, 1, 1.5, 1e9]) {
+          const res = await t.client.getFleetHeat({ minRelativeHeat: min });
+          const want = all.disks.filter((d) => d.sample === undefined || d.heat >= min * mean);
+          expect(res.disks.map((d) => d.disk!.diskId).sort()).toEqual(want.map((d) => d.disk!.diskId).sort());
+          expect(res.aggregates!.disksByState).toEqual(all.aggregates!.disksByState);
+        }
+        expectStatus(await rpcFailure(() => t.client.getFleetHeat({ minRelativeHeat: -1 })), Code.INVALID_ARGUMENT);
+      });
     });
   });
 }
