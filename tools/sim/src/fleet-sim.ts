@@ -61,6 +61,10 @@ const HEAT_CANDIDATE_OVERSUPPLY = 10;
  */
 const HEAT_SOURCE_SHARE = 0.05;
 const MIN_HEAT_SOURCES = 16;
+/** A disk is steered once it is this fraction above the line (held disks drift a hair above it as the mean moves). */
+const STEER_TOLERANCE = 0.002;
+/** Hottest recent shards whose reads a hot disk sheds per refresh: the rest carry little. */
+const STEER_SHARDS_PER_DISK = 48;
 /** Parts older than this many cooling times have lost > 95% of their reads: a move of theirs is not a recent arrival. */
 const RECENT_AGE_CUTOFF = 3;
 /** Hottest shards offered per hot disk and round (from its recent arrivals: hot data is new data). */
@@ -229,6 +233,9 @@ class FleetSimulation {
   private readonly tmpDisks: Int32Array;
   private view: FleetView;
   private now = 0;
+  /** heat.nowFactor(factorAt), kept while the clock stands still. */
+  private factor = 1;
+  private factorAt = 0;
   private stripes = 0;
   private parts = 0;
   private readonly counters = {
@@ -364,9 +371,9 @@ class FleetSimulation {
       if (this.planner !== undefined) {
         this.rebalance();
         // Moves change heat at once (the storage nodes publish it every second): the view and every
-        // figure below see the fleet as the next writes will.
+        // figure below see the fleet as the next writes will. (No second steering pass: moves carry
+        // their shards' read shares, and the planner keeps targets under the line.)
         this.refreshHeat();
-        this.steerReads();
       }
 
       // Event progress, every step (cheap: the new rack or the draining zone only).
@@ -477,7 +484,8 @@ class FleetSimulation {
       return;
     }
     this.parts++;
-    const iops = this.heat.shardIops(part.readRate, this.now, this.now);
+    const weight = this.heat.readWeight(part.readRate, this.now);
+    const iops = weight * this.heat.nowFactor(this.now);
     for (let i = 0; i < this.width; i++) {
       const d = (shards[i] as { diskIndex: number }).diskIndex;
       this.tmpDisks[i] = d;
@@ -485,7 +493,7 @@ class FleetSimulation {
       this.heat.addWritten(d, part.shardBytes);
       if (i < this.p.dataShards) this.heat.addHot(d, iops);
     }
-    this.table.add(this.tmpDisks, this.p.dataShards, part.shardBytes, this.now, part.readRate);
+    this.table.add(this.tmpDisks, this.p.dataShards, part.shardBytes, this.now, weight);
   }
 
   /** Publishes every disk's heat score to the view (failed disks read 0) and refreshes its aggregates. */
@@ -523,7 +531,11 @@ class FleetSimulation {
 
   /** Hot read IOPS a part's shard would serve now if it served all of the part's reads. */
   private partIops(part: number): number {
-    return this.heat.shardIops(this.table.readRate[part] as number, this.table.bornAt[part] as number, this.now);
+    if (this.factorAt !== this.now) {
+      this.factorAt = this.now;
+      this.factor = this.heat.nowFactor(this.now);
+    }
+    return (this.table.readWeight[part] as number) * this.factor;
   }
 
   /** Hot read IOPS shard `index` of `part` serves now (its share of the part's reads). */
@@ -547,49 +559,73 @@ class FleetSimulation {
     const line = Math.max(this.p.steerReadsAbove * this.view.meanHeat, this.p.steerReadsMinHeat);
     if (!Number.isFinite(line) || line <= 0) return;
     const scorePerIops = 1 / SATURATION_IOPS;
+    const score = this.scoreNow;
+    // Disks held at the line drift a hair above it as the mean moves: not worth a pass each.
+    const hotLine = line * (1 + STEER_TOLERANCE);
     const hot: number[] = [];
     for (let d = 0; d < this.view.size; d++)
-      if (this.view.state(d) !== 'failed' && (this.scoreNow[d] as number) > line) hot.push(d);
+      if (this.view.state(d) !== 'failed' && (score[d] as number) > hotLine) hot.push(d);
     if (hot.length === 0) return;
-    hot.sort((a, b) => (this.scoreNow[b] as number) - (this.scoreNow[a] as number));
-    const order: number[] = [];
+    hot.sort((a, b) => (score[b] as number) - (score[a] as number));
+    // The disk's hottest recent shards, hottest first (insertion into a short list: most disks are
+    // hot by a hair, and sorting all of a ring per disk was most of a run's time).
+    const topPart = new Int32Array(STEER_SHARDS_PER_DISK);
+    const topIndex = new Int32Array(STEER_SHARDS_PER_DISK);
+    const topIops = new Float64Array(STEER_SHARDS_PER_DISK);
     for (const d of hot) {
-      const shards: Array<{ part: number; index: number; iops: number }> = [];
+      let n = 0;
       this.table.forEachRecentOn(d, (part, index) => {
         const iops = this.shardIops(part, index);
-        if (iops > 0) shards.push({ part, index, iops });
+        if (iops <= 0 || (n === STEER_SHARDS_PER_DISK && iops <= (topIops[n - 1] as number))) return true;
+        let at = n < STEER_SHARDS_PER_DISK ? n++ : n - 1;
+        for (; at > 0 && (topIops[at - 1] as number) < iops; at--) {
+          topPart[at] = topPart[at - 1] as number;
+          topIndex[at] = topIndex[at - 1] as number;
+          topIops[at] = topIops[at - 1] as number;
+        }
+        topPart[at] = part;
+        topIndex[at] = index;
+        topIops[at] = iops;
         return true;
       });
-      shards.sort((a, b) => b.iops - a.iops);
-      for (const { part, index } of shards) {
-        if ((this.scoreNow[d] as number) <= line) break;
+      for (let c = 0; c < n; c++) {
+        if ((score[d] as number) <= line) break;
+        const part = topPart[c] as number;
+        const index = topIndex[c] as number;
         const unit = this.partIops(part) * scorePerIops; // the heat of a whole share
-        order.length = 0;
-        for (let j = 0; j < this.width; j++) if (j !== index) order.push(j);
-        order.sort((a, b) => this.heatOfShardDisk(part, a) - this.heatOfShardDisk(part, b));
-        for (const j of order) {
-          const left = (this.scoreNow[d] as number) - line;
-          const share = this.table.shareOf(part, index);
-          if (left <= 0 || share <= 0) break;
-          const to = this.table.diskOf(part, j);
-          if (this.view.state(to) === 'failed') continue;
-          const room = (line - (this.scoreNow[to] as number)) / unit;
-          const give = Math.min(share, 1 - this.table.shareOf(part, j), left / unit, room);
-          if (give <= 1e-6) continue;
-          this.table.shiftShare(part, index, j, give);
+        // Coolest other shard of the part with room first; each pass fills a target to the line,
+        // fills its share, or relieves the source, so there are at most width − 1 passes.
+        for (;;) {
+          let best = -1;
+          let bestScore = line;
+          for (let j = 0; j < this.width; j++) {
+            if (j === index || this.table.shareOf(part, j) >= 1) continue;
+            const to = this.table.diskOf(part, j);
+            if ((score[to] as number) < bestScore && this.view.state(to) !== 'failed') {
+              best = j;
+              bestScore = score[to] as number;
+            }
+          }
+          if (best < 0) break;
+          const to = this.table.diskOf(part, best);
+          const give = Math.min(
+            this.table.shareOf(part, index),
+            1 - this.table.shareOf(part, best),
+            ((score[d] as number) - line) / unit,
+            (line - bestScore) / unit,
+          );
+          if (give <= 1e-6) break;
+          this.table.shiftShare(part, index, best, give);
           const iops = give * this.partIops(part);
           this.heat.removeHot(d, iops);
           this.heat.addHot(to, iops);
-          this.scoreNow[d] = (this.scoreNow[d] as number) - give * unit;
-          this.scoreNow[to] = (this.scoreNow[to] as number) + give * unit;
+          score[d] = (score[d] as number) - give * unit;
+          score[to] = (score[to] as number) + give * unit;
+          if ((score[d] as number) <= line || this.table.shareOf(part, index) <= 0) break;
         }
       }
     }
     this.refreshHeat();
-  }
-
-  private heatOfShardDisk(part: number, index: number): number {
-    return this.scoreNow[this.table.diskOf(part, index)] as number;
   }
 
   /** Share of all hot read IOPS now served by parity shards. */

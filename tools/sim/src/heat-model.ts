@@ -43,9 +43,17 @@ export class HeatModel {
     this.written = new Float64Array(diskSlots);
   }
 
-  /** Hot read IOPS of one data shard of a part written at `bornAt` with relative rate `readRate`, at time `now`. */
-  shardIops(readRate: number, bornAt: number, now: number): number {
-    return this.options.iopsPerReadRate * readRate * Math.exp(-(now - bornAt) / this.options.coolingSeconds);
+  /**
+   * A part's read weight: what its rate (IOPS of one shard serving all its
+   * reads) is at time `now` once multiplied by `nowFactor(now)`. The decay
+   * is split so that a refresh costs one exp, not one per shard.
+   */
+  readWeight(readRate: number, bornAt: number): number {
+    return this.options.iopsPerReadRate * readRate * Math.exp(bornAt / this.options.coolingSeconds);
+  }
+
+  nowFactor(now: number): number {
+    return Math.exp(-now / this.options.coolingSeconds);
   }
 
   addHot(d: number, iops: number): void {

@@ -7,11 +7,13 @@
 // timeseries.json and SVG charts to tools/sim/out/ and prints one JSON line
 // with the headline figures last.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Allocator, createRng, FleetView, PlacementError, syntheticFleet } from '@platter/placement';
 import { calibrate } from './calibration.js';
-import { runSimulation, type RunResult, type SimParams } from './fleet-sim.js';
+import type { RunResult, Scenario, SimParams, Strategy } from './fleet-sim.js';
 import { comparisons, scenarioCharts } from './report.js';
 import { parseSimArgs, SimArgsError } from './sim-args.js';
 import { DEFAULT_WORKLOAD } from './workload.js';
@@ -43,6 +45,34 @@ function threeZoneDrainCheck(): string {
     if (err instanceof PlacementError) return `refused: ${err.message}`;
     throw err;
   }
+}
+
+/** One run in a worker thread (runs are independent: a sim's runs share the cores). */
+function runInWorker(params: SimParams, strategy: Strategy, scenario: Scenario): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./run-worker.js', import.meta.url), {
+      workerData: { params, strategy, scenario },
+    });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`${scenario}/${strategy} worker exited with ${code}`));
+    });
+  });
+}
+
+/** Maps `items` through `fn`, at most `limit` at a time, results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -88,18 +118,17 @@ async function main(): Promise<void> {
     `${disks} disks of ${(shape.capacityBytes / 2 ** 30).toFixed(2)} GiB (scaled so the fleet ends near ${TARGET_FINAL_FILL * 100}% full), ` +
       `${args.stripes} stripes ≈ ${expectedParts} parts, ${args.days} simulated days`,
   );
-  const runs: RunResult[] = [];
-  for (const scenario of args.scenarios)
-    for (const strategy of args.strategies) {
-      const result = runSimulation(params, strategy, scenario);
-      runs.push(result);
-      const s = result.summary;
-      log(
-        `${scenario}/${strategy}: ${s.wallSeconds}s wall, fill max/mean ${s.final.fillMaxOverMean}, ` +
-          `heat p99/mean ${s.secondHalf.heatP99OverMean} (2nd half), moves ${s.moves}, failed allocations ${s.failedAllocations}, ` +
-          `layout violations ${JSON.stringify(s.layoutViolations)}`,
-      );
-    }
+  const jobs = args.scenarios.flatMap((scenario) => args.strategies.map((strategy) => ({ scenario, strategy })));
+  const runs = await inParallel(jobs, os.availableParallelism(), async ({ scenario, strategy }) => {
+    const result = await runInWorker(params, strategy, scenario);
+    const s = result.summary;
+    log(
+      `${scenario}/${strategy}: ${s.wallSeconds}s wall, fill max/mean ${s.final.fillMaxOverMean}, ` +
+        `heat p99/mean ${s.secondHalf.heatP99OverMean} (2nd half), moves ${s.moves}, failed allocations ${s.failedAllocations}, ` +
+        `layout violations ${JSON.stringify(s.layoutViolations)}`,
+    );
+    return result;
+  });
 
   const out = args.out === undefined ? OUT_DIR : path.resolve(args.out);
   fs.mkdirSync(out, { recursive: true });
@@ -142,6 +171,7 @@ async function main(): Promise<void> {
       disks,
       stripes: args.stripes,
       wallSeconds: summary.wallSeconds,
+      readSteering: Number.isFinite(args.steerAbove) ? `above ${args.steerAbove} × mean` : 'off',
       ...headline,
       summary: summaryFile,
       charts: chartFiles,

@@ -27,8 +27,8 @@ export class ShardTable {
   shardBytes: Float32Array;
   /** Simulated second the part was written. */
   bornAt: Float32Array;
-  /** Read rate of each data shard when new (relative units). */
-  readRate: Float32Array;
+  /** Each part's read weight (HeatModel.readWeight): its read rate now is weight × nowFactor. */
+  readWeight: Float64Array;
   /**
    * Per shard (part × width + index), the share of the part's reads it
    * serves: 1 for data shards and 0 for parity when written; frontends that
@@ -57,7 +57,7 @@ export class ShardTable {
     this.disks = new Int32Array(cap * width);
     this.shardBytes = new Float32Array(cap);
     this.bornAt = new Float32Array(cap);
-    this.readRate = new Float32Array(cap);
+    this.readWeight = new Float64Array(cap);
     this.readShare = new Float32Array(cap * width);
     this.entryShard = new Int32Array(cap * width);
     this.entryNext = new Int32Array(cap * width);
@@ -68,7 +68,7 @@ export class ShardTable {
   }
 
   /** Records a part whose shard i sits on disks[i], its first `dataShards` shards serving its reads; returns its id. */
-  add(disks: ArrayLike<number>, dataShards: number, shardBytes: number, bornAt: number, readRate: number): number {
+  add(disks: ArrayLike<number>, dataShards: number, shardBytes: number, bornAt: number, readWeight: number): number {
     if (this.count === this.shardBytes.length) this.growParts();
     const p = this.count++;
     for (let i = 0; i < this.width; i++) {
@@ -79,7 +79,7 @@ export class ShardTable {
     }
     this.shardBytes[p] = shardBytes;
     this.bornAt[p] = bornAt;
-    this.readRate[p] = readRate;
+    this.readWeight[p] = readWeight;
     return p;
   }
 
@@ -165,7 +165,7 @@ export class ShardTable {
     this.disks = grow(this.disks, cap * this.width);
     this.shardBytes = grow(this.shardBytes, cap);
     this.bornAt = grow(this.bornAt, cap);
-    this.readRate = grow(this.readRate, cap);
+    this.readWeight = grow(this.readWeight, cap);
     this.readShare = grow(this.readShare, cap * this.width);
   }
 
@@ -176,7 +176,7 @@ export class ShardTable {
   }
 }
 
-function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
+function grow<T extends Int32Array | Float32Array | Float64Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a);
   return b;

@@ -183,6 +183,8 @@ export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<
 
     async getFleetHeat(req) {
       requireReady(state);
+      if (!(req.minRelativeHeat >= 0) || req.minRelativeHeat === Number.POSITIVE_INFINITY)
+        throw new RpcError(Code.INVALID_ARGUMENT, 'min_relative_heat must be a finite number ≥ 0');
       const view = state.view;
       const disks = state.inventory();
       const inZone = (i: number): boolean => req.zone === '' || view.zoneName(i) === req.zone;
@@ -212,8 +214,6 @@ export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<
         // Unknown heat sorts as the hottest: it may be (a disk that stopped publishing can be overloaded).
         rows.push({ i, heat: h === h ? h : Number.POSITIVE_INFINITY });
       }
-      if (!(req.minRelativeHeat >= 0) || req.minRelativeHeat === Number.POSITIVE_INFINITY)
-        throw new RpcError(Code.INVALID_ARGUMENT, 'min_relative_heat must be a finite number ≥ 0');
       rows.sort((a, b) => b.heat - a.heat || a.i - b.i);
       const stats = fleetStats(view, inZone);
       // Hottest first, so the rows at or above the floor are a prefix (unknown heat sorts first and stays).
