@@ -146,10 +146,9 @@ beforeAll(async () => {
     restartCrashed: false,
     processEnv: {
       [SLOW_NODE]: { PLATTER_DISK_FAULTS: JSON.stringify(SLOW_READS) },
-      // These cases are about the disks: read steering would soon route around the slow node
-      // (read-steering.spec.ts shows that), leaving little to hedge, and the hot-object cache
-      // would answer GETs of the objects read over and over without asking a disk.
-      'frontend-1': { PLATTER_READ_STEER_ABOVE: '0', PLATTER_HOT_CACHE_BYTES: '0' },
+      // These cases are about hedging: read steering would soon route around the slow node
+      // (read-steering.spec.ts shows that), leaving little to hedge.
+      'frontend-1': { PLATTER_READ_STEER_ABOVE: '0' },
     },
   });
   // The node starts with its faults on (and warns); the latency test switches them as it needs.

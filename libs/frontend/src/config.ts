@@ -67,24 +67,6 @@ export const frontendConfigSchema = BaseConfigSchema.extend({
     .min(100)
     .default(1_000)
     .describe('How often the hot disks for read steering are asked of placement'),
-  hotCacheBytes: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(256 * 1024 * 1024)
-    .describe('Memory for small, hot objects served without reading the disks (0: off)'),
-  hotCacheMaxObjectBytes: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(1024 * 1024)
-    .describe('Largest object the hot-object cache holds'),
-  hotCacheAdmitReads: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(8)
-    .describe('Reads of one object within 10 s after which its next whole read is kept in the hot-object cache'),
   digestWorkers: z.coerce.number().int().min(1).max(64).default(2).describe('Threads hashing bodies (MD5, SHA-256)'),
   clusterConfigWaitMs: z.coerce
     .number()

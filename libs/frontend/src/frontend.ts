@@ -12,7 +12,6 @@ import { EtcdStorageDirectory } from './cluster/storage-directory.js';
 import type { StripeCodec } from './data/data-path-types.js';
 import { LatencyTracker } from './data/latency-tracker.js';
 import type { ReadStats } from './data/part-reader.js';
-import { HotObjectCache } from './data/hot-object-cache.js';
 import { ReadSteering } from './data/read-steering.js';
 import { DigestPool } from './digest/digest-pool.js';
 import { s3Routes } from './http/s3-routes.js';
@@ -33,8 +32,6 @@ const HEDGE_FLOOR_MS = 5;
 /** Read steering: half the distance to the line corrected per refresh, and a cooled disk's skips halved per refresh. */
 const STEER_GAIN = 0.5;
 const STEER_RELEASE = 0.5;
-/** The hot-object cache counts an object's reads over this window. */
-const HOT_CACHE_WINDOW_MS = 10_000;
 
 export async function startFrontend(opts: {
   host: ServiceHost;
@@ -102,26 +99,6 @@ export async function startFrontend(opts: {
     });
     steering = s;
   }
-  let hotCache: HotObjectCache | undefined;
-  if (config.hotCacheBytes > 0) {
-    const c = new HotObjectCache({
-      capacityBytes: config.hotCacheBytes,
-      maxObjectBytes: config.hotCacheMaxObjectBytes,
-      admitReads: config.hotCacheAdmitReads,
-      windowMs: HOT_CACHE_WINDOW_MS,
-    });
-    exportCount(host, c.stats, 'hits', 'platter_frontend_hot_cache_hits_total', 'GETs served from the hot-object cache');
-    exportCount(host, c.stats, 'fills', 'platter_frontend_hot_cache_fills_total', 'Objects kept in the hot-object cache');
-    new Gauge({
-      name: 'platter_frontend_hot_cache_bytes',
-      help: 'Bytes held by the hot-object cache',
-      registers: [host.registry],
-      collect() {
-        this.set(c.bytes);
-      },
-    });
-    hotCache = c;
-  }
   const codecs = new Map<string, StripeCodec>();
   const deps: ObjectStoreDeps = {
     namespace: opts.namespace,
@@ -135,7 +112,6 @@ export async function startFrontend(opts: {
     },
     latency: new LatencyTracker(DEFAULT_HEDGE_MS, HEDGE_FLOOR_MS),
     steering,
-    hotCache,
     readStats,
     digests,
     scheme: {

