@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
-import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { placementV1 } from '@platter/proto';
 import { Code, RpcError, type ServiceImpl } from '@platter/rpc';
 import type { Logger } from '@platter/telemetry';
@@ -8,7 +7,7 @@ import type { Allocation, Allocator } from '../allocator.js';
 import { DISK_STATES } from '../disk-snapshot.js';
 import { InvalidDiskStateRequestError, NoSuchDiskError } from './disk-state-errors.js';
 import type { DiskStateStore } from './disk-state-store.js';
-import { fleetStats } from './fleet-stats.js';
+import { summarizeFleetHeat, type FleetHeatSummary } from './fleet-heat-summary.js';
 import type { InventoryDisk } from './inventory-disk.js';
 import type { PlacementMetrics } from './placement-metrics.js';
 import type { PlacementState } from './placement-state.js';
@@ -75,6 +74,7 @@ export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<
     }
     return ref;
   };
+  let fleetHeat: (FleetHeatSummary & { generation: number; zone: string }) | undefined;
 
   function allocate(req: placementV1.AllocateStripeRequest): Allocation {
     const t0 = performance.now();
@@ -185,37 +185,12 @@ export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<
       requireReady(state);
       if (!(req.minRelativeHeat >= 0) || req.minRelativeHeat === Number.POSITIVE_INFINITY)
         throw new RpcError(Code.INVALID_ARGUMENT, 'min_relative_heat must be a finite number ≥ 0');
+      // Every frontend asks once a second (read steering): the rows are sorted once per heat poll.
+      if (fleetHeat?.generation !== state.generation || fleetHeat.zone !== req.zone)
+        fleetHeat = { generation: state.generation, zone: req.zone, ...summarizeFleetHeat(state, req.zone) };
+      const { rows, stats, aggregates } = fleetHeat;
       const view = state.view;
       const disks = state.inventory();
-      const inZone = (i: number): boolean => req.zone === '' || view.zoneName(i) === req.zone;
-      const counts = new Map<string, number>(DISK_STATES.map((s) => [s, 0]));
-      const hosts = new Set<number>();
-      const zones = new Set<number>();
-      let withoutHeat = 0;
-      let capacity = 0n;
-      let used = 0n;
-      let live = 0n;
-      const rows: { i: number; heat: number }[] = [];
-      for (let i = 0; i < view.size; i++) {
-        if (!inZone(i)) continue;
-        const d = disks[i] as InventoryDisk;
-        const s = d.record.state;
-        counts.set(s, (counts.get(s) ?? 0) + 1);
-        hosts.add(view.hostOf[i] as number);
-        zones.add(view.zoneOf[i] as number);
-        const h = view.heat[i] as number;
-        if (s === 'active' || s === 'draining') {
-          const sample = state.heat(d.record.diskId);
-          if (sample === undefined) withoutHeat++;
-          capacity += BigInt(Math.round(view.capacityBytes[i] as number));
-          used += BigInt(Math.round(view.usedBytes[i] as number));
-          live += sample?.usage?.liveBytes ?? 0n;
-        }
-        // Unknown heat sorts as the hottest: it may be (a disk that stopped publishing can be overloaded).
-        rows.push({ i, heat: h === h ? h : Number.POSITIVE_INFINITY });
-      }
-      rows.sort((a, b) => b.heat - a.heat || a.i - b.i);
-      const stats = fleetStats(view, inZone);
       // Hottest first, so the rows at or above the floor are a prefix (unknown heat sorts first and stays).
       const floor = req.minRelativeHeat * stats.heat.mean;
       const listed = req.minRelativeHeat > 0 ? rows.slice(0, countAtLeast(rows, floor)) : rows;
@@ -224,31 +199,13 @@ export function createPlacementService(deps: PlacementServiceDeps): ServiceImpl<
       const limit = pageSize(req.pageSize);
       const page = listed.slice(offset, offset + limit);
       return {
-        aggregates: {
-          disksByState: DISK_STATES.map((s) => ({ state: protoDiskState(s), disks: counts.get(s) ?? 0 })),
-          hosts: hosts.size,
-          zones: zones.size,
-          disksWithoutHeat: withoutHeat,
-          capacityBytes: capacity,
-          usedBytes: used,
-          liveBytes: live,
-          fillMean: stats.fill.mean,
-          fillMin: stats.fill.min,
-          fillMax: stats.fill.max,
-          fillStddev: stats.fill.stddev,
-          heatMean: stats.heat.mean,
-          heatP50: stats.heat.p50,
-          heatP99: stats.heat.p99,
-          heatMax: stats.heat.max,
-          heatCv: stats.heat.mean > 0 ? stats.heat.stddev / stats.heat.mean : 0,
-          computedAt: timestampFromMs(Date.now()),
-        },
+        aggregates,
         disks: page.map(({ i }) => {
           const d = disks[i] as InventoryDisk;
           const sample = state.heat(d.record.diskId);
           const h = view.heat[i] as number;
           return create(placementV1.DiskHeatRowSchema, {
-            disk: diskRef(d),
+            disk: refOf(d),
             state: protoDiskState(d.record.state),
             heat: h === h ? h : 0,
             fillRatio: view.fillRatio(i),

@@ -29,6 +29,7 @@ export class PlacementState {
   private rev = '0';
   private loaded = false;
   private heatAt: number | undefined;
+  private gen = 0;
 
   /** False until the first inventory arrives: RPCs answer UNAVAILABLE until then. */
   get ready(): boolean {
@@ -42,6 +43,11 @@ export class PlacementState {
   /** The etcd revision the inventory reflects. */
   get inventoryRevision(): string {
     return this.rev;
+  }
+
+  /** Bumped by every inventory change and heat poll: what was computed from the view at one generation holds until the next. */
+  get generation(): number {
+    return this.gen;
   }
 
   /** When heat was last applied (ms, the caller's clock); undefined before the first poll. */
@@ -81,6 +87,7 @@ export class PlacementState {
     for (const id of [...this.samples.keys()]) if (!this.byId.has(id)) this.samples.delete(id);
     this.rev = revision;
     this.loaded = true;
+    this.gen++;
   }
 
   /**
@@ -110,6 +117,7 @@ export class PlacementState {
     view.expireReservations(nowMs);
     view.refreshAggregates();
     this.heatAt = nowMs;
+    this.gen++;
   }
 
   private snapshot(d: InventoryDisk): DiskSnapshot {
