@@ -552,8 +552,9 @@ class FleetSimulation {
    * disk that takes reads is pushed above the line (its own steering would
    * push them back). Reads move, I/O does not change: a full-stripe read
    * reads k shards whichever they are. Steering reacts within seconds,
-   * far under a step, so the sim applies its equilibrium at every heat
-   * refresh.
+   * far under a step, so the sim applies its equilibrium at each step's
+   * heat refresh, before the round (moves carry their shares, and the
+   * planner keeps targets under the line).
    */
   private steerReads(): void {
     const line = Math.max(this.p.steerReadsAbove * this.view.meanHeat, this.p.steerReadsMinHeat);
