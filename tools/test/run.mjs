@@ -34,6 +34,9 @@ if (only.length === 0) {
     'nx show projects >/dev/null && eslint --max-warnings 0 .',
   ]);
   check('format: prettier', ['prettier', '--check', '--log-level', 'warn', '.']);
+  // The build (tsc -b) compiles sources only; tests are type-checked here, so a spec
+  // that no longer matches the types it drives fails instead of passing on by luck.
+  check('types: every source and test file', ['tsc', '-p', 'tsconfig.spec.json']);
 }
 vitest();
 

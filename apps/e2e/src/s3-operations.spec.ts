@@ -219,7 +219,7 @@ describe('multipart additional checksums', () => {
         Key: 'sum/sha',
         ObjectAttributes: ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'],
         MaxParts: 1,
-        PartNumberMarker: 1,
+        PartNumberMarker: '1',
       }),
     );
     expect(attributes.ETag).toBe(done.ETag!.replaceAll('"', ''));

@@ -37,7 +37,7 @@ function echo(op: namespaceV1.BatchOp): namespaceV1.BatchResult['result'] {
       value: create(namespaceV1.GetObjectResponseSchema, { version: { etag: op.op.value.key } }),
     };
   }
-  return { case: 'putObject', value: create(namespaceV1.PutObjectResponseSchema, { versionId: 'v1' }) };
+  return { case: 'putObject', value: create(namespaceV1.PutObjectResponseSchema, { version: { versionId: 'v1' } }) };
 }
 
 describe('BatchCoalescer', () => {
@@ -140,7 +140,7 @@ describe('BatchCoalescer', () => {
         release = () =>
           resolve(
             create(namespaceV1.BatchResponseSchema, {
-              results: (req.ops ?? []).map(() => ({ result: { case: 'putObject', value: {} } })),
+              results: (req.ops ?? []).map(() => ({ result: { case: 'putObject' as const, value: {} } })),
             }),
           );
       });

@@ -172,9 +172,8 @@ describe('NamespaceRouter batching', () => {
       }
       return ok(req);
     });
-    const [taken, stale, fine] = await Promise.allSettled(
-      ['taken', 'stale', 'fine'].map((k) => router.putObject(putReq(k))),
-    );
+    const settled = await Promise.allSettled(['taken', 'stale', 'fine'].map((k) => router.putObject(putReq(k))));
+    const [taken, stale, fine] = settled as [(typeof settled)[0], (typeof settled)[0], (typeof settled)[0]];
     expect(taken.status).toBe('rejected');
     const error = (taken as PromiseRejectedResult).reason as unknown;
     expect(error).toBeInstanceOf(RpcError);

@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { create } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChainRecordCodec,
@@ -453,7 +454,7 @@ describe('namespace chains over 3 processes', () => {
       const outcome = await stale
         .putObject({
           ...putObjectOp({ bucket, key: k2, body: 'zombie' }).request,
-          route: { partitionId: 0, chainEpoch: BigInt(before.epoch) },
+          route: create(namespaceV1.PartitionRouteSchema, { partitionId: 0, chainEpoch: BigInt(before.epoch) }),
         })
         .then(
           () => 'acknowledged',

@@ -1,6 +1,7 @@
 // StreamedCalls over loopback: request–response calls as messages on one
 // EchoService.Chat stream, against a real grpc-js server.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { testingV1Echo } from '@platter/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code } from './code.js';
@@ -40,7 +41,13 @@ describe('StreamedCalls', () => {
     await running.stop();
   });
 
-  const open = () => new StreamedCalls((reqs, o) => client.chat(reqs, o), { timeoutMs: 5_000 });
+  const open = () =>
+    new StreamedCalls(
+      (reqs: AsyncIterable<MessageInitShape<typeof testingV1Echo.ChatRequestSchema>>, o) => client.chat(reqs, o),
+      {
+        timeoutMs: 5_000,
+      },
+    );
 
   it('answers many calls in order on one stream', async () => {
     const calls = open();

@@ -31,10 +31,10 @@ function versionOf(stored: Uint8Array, etag: string): namespaceV1.ObjectVersion 
 function depsServing(version: namespaceV1.ObjectVersion): ObjectStoreDeps {
   return {
     namespace: {
-      getBucket: async ({ name }) =>
+      getBucket: async ({ name }: { name?: string }) =>
         create(namespaceV1.GetBucketResponseSchema, { bucket: { name: name!, ownerAccountId: 'acct' } }),
       getObject: async () => create(namespaceV1.GetObjectResponseSchema, { version }),
-    } as NamespaceApi,
+    } as unknown as NamespaceApi,
   } as ObjectStoreDeps;
 }
 
@@ -55,7 +55,8 @@ describe('GET of an inline object', () => {
     flipped[20] = (flipped[20] as number) ^ 0x01;
     const version = versionOf(flipped, md5(BYTES));
     const deps = depsServing(version);
-    for (const headers of [{}, { range: 'bytes=0-3' }]) {
+    const cases: Record<string, string>[] = [{}, { range: 'bytes=0-3' }];
+    for (const headers of cases) {
       const err = await getObject(deps, fakeCall({ bucket: 'bkt', key: 'k', headers })).then(
         () => undefined,
         (e: unknown) => e,

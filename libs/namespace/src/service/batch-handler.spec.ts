@@ -94,7 +94,9 @@ function put(key: string, body: string, ifNoneMatch = false): namespaceV1.BatchO
     body,
     condition: ifNoneMatch ? { kind: 'ifNoneMatch' } : undefined,
   }).request;
-  return create(namespaceV1.BatchOpSchema, { op: { case: 'putObject', value: { ...request, route: route() } } });
+  return create(namespaceV1.BatchOpSchema, {
+    op: { case: 'putObject', value: { ...request, route: create(namespaceV1.PartitionRouteSchema, route()) } },
+  });
 }
 
 function get(key: string): namespaceV1.BatchOp {
@@ -230,7 +232,7 @@ describe('NamespaceService.BatchStream', () => {
   const request = (id: number, ops: number, deadlineUnixMs = 0n) =>
     create(namespaceV1.BatchStreamRequestSchema, {
       id: BigInt(id),
-      batch: { ops: Array.from({ length: ops }, () => ({ op: { case: 'getObject', value: {} } })) },
+      batch: { ops: Array.from({ length: ops }, () => ({ op: { case: 'getObject' as const, value: {} } })) },
       deadlineUnixMs,
     });
 
