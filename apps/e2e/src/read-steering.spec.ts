@@ -110,7 +110,6 @@ describe('read steering on the shipped 9-node, 5+4 shape', () => {
       const raw = await redis.getBuffer(keyspace.diskHeat(hot));
       if (raw === null) return;
       const sample = decodeHeat(raw);
-      if (sample.queueDepth === HOT_QUEUE_DEPTH && Date.now() - Number(sample.sampledAt!.seconds) * 1000 < 500) return;
       sample.queueDepth = HOT_QUEUE_DEPTH;
       sample.sampledAt = timestampFromMs(Date.now());
       await redis.set(keyspace.diskHeat(hot), encodeHeat(sample), 'PX', 5_000);

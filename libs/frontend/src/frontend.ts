@@ -82,7 +82,6 @@ export async function startFrontend(opts: {
     const feed = new HotDiskFeed({
       placement: () => placement.pick(),
       steering: s,
-      above: config.readSteerAbove,
       minHeat: config.readSteerMinHeat,
       intervalMs: config.heatRefreshMs,
       logger: log.child({ component: 'read-steering' }),

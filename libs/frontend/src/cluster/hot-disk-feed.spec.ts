@@ -32,7 +32,6 @@ function feedWith(answer: () => Promise<placementV1.GetFleetHeatResponse>) {
   const feed = new HotDiskFeed({
     placement: () => client,
     steering,
-    above: 1.05,
     minHeat: 0.1,
     intervalMs: 1_000,
     logger: createLogger({ service: 'test', level: 'silent' }),

@@ -18,8 +18,6 @@ const STALE_AFTER_FAILURES = 5;
 export interface HotDiskFeedOptions {
   placement: () => PlacementClient;
   steering: ReadSteering;
-  /** The steering line: relative heat above which a disk sheds reads. */
-  above: number;
   /** Heat score under which a disk is never steered around (an idle fleet's spread is noise). */
   minHeat: number;
   intervalMs: number;
@@ -46,7 +44,7 @@ export class HotDiskFeed {
     try {
       const res = await this.o.placement().getFleetHeat(
         // A little under the line, so that a disk just below it is seen taking its reads back.
-        { minRelativeHeat: this.o.above * 0.98, pageSize: PAGE_SIZE },
+        { minRelativeHeat: this.o.steering.line * 0.98, pageSize: PAGE_SIZE },
         { timeoutMs: CALL_TIMEOUT_MS, signal: this.abort.signal },
       );
       const mean = res.aggregates?.heatMean ?? 0;

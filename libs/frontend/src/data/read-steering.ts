@@ -69,6 +69,11 @@ export class ReadSteering {
     return this.skip.get(diskId) ?? 0;
   }
 
+  /** Relative heat above which a disk sheds reads. */
+  get line(): number {
+    return this.options.above;
+  }
+
   /** Disks being steered around now. */
   get steeredDisks(): number {
     return this.skip.size;
