@@ -383,3 +383,7 @@ describe('accounts, checksums, races, sizes and long listings', () => {
     expect(top.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['d0/', 'd1/', 'd2/', 'd3/', 'd4/', 'd5/', 'd6/']);
   }, 180_000);
 });
+
+it('left no Node process warnings (listener leaks, unhandled rejections) in any service log', () => {
+  expect(cluster.processWarnings()).toEqual([]);
+});

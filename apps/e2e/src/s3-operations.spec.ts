@@ -8,6 +8,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetBucketAclCommand,
   GetBucketLocationCommand,
   GetObjectAclCommand,
@@ -16,6 +17,7 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectAclCommand,
   PutBucketVersioningCommand,
@@ -595,5 +597,177 @@ describe('more ceph/s3-tests fixes (issue 5)', () => {
     expect(await status('/ops-never-made/foo', 'DELETE')).toEqual([404, 'NoSuchBucket']);
     expect(await status('/ops/kept')).toEqual([403, 'AccessDenied']);
     expect(await status('/ops/no-such-key')).toEqual([403, 'AccessDenied']);
+  });
+});
+
+describe('operations of issue 5 the other suites do not reach', () => {
+  const keysUnder = async (Bucket: string, Prefix: string): Promise<string[]> =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket, Prefix }))).Contents ?? []).map((o) => o.Key!);
+
+  it('DeleteObjects: many keys at once, a missing key counts as deleted, Quiet answers errors only', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `dobj/k${String(i).padStart(2, '0')}`);
+    await Promise.all(keys.map((Key) => s3.send(new PutObjectCommand({ Bucket: 'ops', Key, Body: Key }))));
+    const res = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'ops',
+        Delete: { Objects: [...keys, 'dobj/never-there'].map((Key) => ({ Key })) },
+      }),
+    );
+    expect((res.Deleted ?? []).map((d) => d.Key)).toEqual([...keys, 'dobj/never-there']);
+    expect(res.Errors ?? []).toEqual([]);
+    expect(await keysUnder('ops', 'dobj/')).toEqual([]);
+
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'dobj/quiet', Body: 'q' }));
+    const quiet = await s3.send(
+      new DeleteObjectsCommand({ Bucket: 'ops', Delete: { Quiet: true, Objects: [{ Key: 'dobj/quiet' }] } }),
+    );
+    expect(quiet.Deleted ?? []).toEqual([]);
+    expect(quiet.Errors ?? []).toEqual([]);
+    expect(await keysUnder('ops', 'dobj/')).toEqual([]);
+
+    // S3's cap is 1,000 keys per request.
+    const tooMany = Array.from({ length: 1001 }, (_, i) => ({ Key: `dobj/x${i}` }));
+    expect(await errorOf(s3.send(new DeleteObjectsCommand({ Bucket: 'ops', Delete: { Objects: tooMany } })))).toEqual({
+      name: 'MalformedXML',
+      status: 400,
+    });
+  });
+
+  it('DeleteObjects in a versioned bucket: a key gets a delete marker, a key with a version id loses that version', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'ops-dv' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'ops-dv', VersioningConfiguration: { Status: 'Enabled' } }));
+    const first = await s3.send(new PutObjectCommand({ Bucket: 'ops-dv', Key: 'v', Body: 'one' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'ops-dv', Key: 'v', Body: 'two' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'ops-dv', Key: 'm', Body: 'm' }));
+    const res = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'ops-dv',
+        Delete: { Objects: [{ Key: 'v', VersionId: first.VersionId }, { Key: 'm' }] },
+      }),
+    );
+    const byKey = new Map((res.Deleted ?? []).map((d) => [d.Key, d]));
+    expect(byKey.get('v')).toMatchObject({ Key: 'v', VersionId: first.VersionId });
+    expect(byKey.get('v')?.DeleteMarker).toBeUndefined();
+    expect(byKey.get('m')).toMatchObject({ Key: 'm', DeleteMarker: true });
+    expect(byKey.get('m')?.DeleteMarkerVersionId).toMatch(/./);
+    // The newer version of v is what remains; m is hidden by its marker.
+    const v = await s3.send(new GetObjectCommand({ Bucket: 'ops-dv', Key: 'v' }));
+    expect(await v.Body!.transformToString()).toBe('two');
+    expect(
+      await errorOf(s3.send(new GetObjectCommand({ Bucket: 'ops-dv', Key: 'v', VersionId: first.VersionId }))),
+    ).toEqual({ name: 'NoSuchVersion', status: 404 });
+    expect((await errorOf(s3.send(new GetObjectCommand({ Bucket: 'ops-dv', Key: 'm' })))).status).toBe(404);
+  });
+
+  it('GetObject: response-* parameters override the stored content headers, on GET and on a presigned URL', async () => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'ops',
+        Key: 'over/h',
+        Body: 'hello',
+        ContentType: 'text/plain',
+        CacheControl: 'max-age=60',
+      }),
+    );
+    const expires = new Date('2031-02-03T04:05:06Z');
+    const got = await s3.send(
+      new GetObjectCommand({
+        Bucket: 'ops',
+        Key: 'over/h',
+        ResponseContentType: 'application/x-over',
+        ResponseContentDisposition: 'attachment; filename="h.bin"',
+        ResponseCacheControl: 'no-cache',
+        ResponseContentLanguage: 'da',
+        ResponseContentEncoding: 'identity',
+        ResponseExpires: expires,
+      }),
+    );
+    expect(await got.Body!.transformToString()).toBe('hello');
+    expect(got.ContentType).toBe('application/x-over');
+    expect(got.ContentDisposition).toBe('attachment; filename="h.bin"');
+    expect(got.CacheControl).toBe('no-cache');
+    expect(got.ContentLanguage).toBe('da');
+    expect(got.ContentEncoding).toBe('identity');
+    expect(got.ExpiresString ?? got.Expires?.toUTCString()).toBe(expires.toUTCString());
+    // Without them, the stored headers.
+    const plain = await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'over/h' }));
+    expect([plain.ContentType, plain.CacheControl]).toEqual(['text/plain', 'max-age=60']);
+
+    const url = await getSignedUrl(
+      s3,
+      new GetObjectCommand({ Bucket: 'ops', Key: 'over/h', ResponseContentType: 'image/png' }),
+      { expiresIn: 60 },
+    );
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(await res.text()).toBe('hello');
+  });
+
+  it('GetObject and HeadObject: If-Modified-Since and If-Unmodified-Since, and how they yield to the ETag conditions', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'when/x', Body: 'x' }));
+    const { LastModified, ETag } = await s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'when/x' }));
+    const hour = 3_600_000;
+    const before = new Date(LastModified!.getTime() - hour);
+    const after = new Date(LastModified!.getTime() + hour);
+    const get = (extra: Partial<ConstructorParameters<typeof GetObjectCommand>[0]>) =>
+      s3.send(new GetObjectCommand({ Bucket: 'ops', Key: 'when/x', ...extra }));
+
+    expect((await get({ IfModifiedSince: before })).ContentLength).toBe(1);
+    expect((await errorOf(get({ IfModifiedSince: after }))).status).toBe(304);
+    expect(
+      (await errorOf(s3.send(new HeadObjectCommand({ Bucket: 'ops', Key: 'when/x', IfModifiedSince: after })))).status,
+    ).toBe(304);
+    expect((await get({ IfUnmodifiedSince: after })).ContentLength).toBe(1);
+    expect(await errorOf(get({ IfUnmodifiedSince: before }))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    // RFC 7232 as S3 applies it: a matching If-Match overrides a failing If-Unmodified-Since,
+    // a failing If-None-Match (the ETag matches) answers 304 whatever If-Modified-Since says.
+    expect((await get({ IfMatch: ETag, IfUnmodifiedSince: before })).ContentLength).toBe(1);
+    expect((await errorOf(get({ IfNoneMatch: ETag, IfModifiedSince: before }))).status).toBe(304);
+  });
+
+  it('ListObjectsV2 start-after and ListObjects v1 marker begin after the key given', async () => {
+    await Promise.all(
+      ['sa/a', 'sa/b', 'sa/c'].map((Key) => s3.send(new PutObjectCommand({ Bucket: 'ops', Key, Body: Key }))),
+    );
+    const v2 = await s3.send(new ListObjectsV2Command({ Bucket: 'ops', Prefix: 'sa/', StartAfter: 'sa/a' }));
+    expect((v2.Contents ?? []).map((o) => o.Key)).toEqual(['sa/b', 'sa/c']);
+    expect(v2.StartAfter).toBe('sa/a');
+    // A start-after that is no key: the next key after it.
+    const between = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'ops', Prefix: 'sa/', StartAfter: 'sa/b0', MaxKeys: 1 }),
+    );
+    expect([(between.Contents ?? []).map((o) => o.Key), between.IsTruncated]).toEqual([['sa/c'], false]);
+    const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'ops', Prefix: 'sa/', Marker: 'sa/b' }));
+    expect((v1.Contents ?? []).map((o) => o.Key)).toEqual(['sa/c']);
+    expect(v1.Marker).toBe('sa/b');
+  });
+
+  it.each(['SHA1', 'CRC64NVME'] as const)(
+    'PutObject with a %s checksum: verified on the way in, returned with x-amz-checksum-mode',
+    async (ChecksumAlgorithm) => {
+      const Key = `sum/${ChecksumAlgorithm}`;
+      const Body = randomBytes(70_000);
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'ops', Key, Body, ChecksumAlgorithm }));
+      const field = ChecksumAlgorithm === 'SHA1' ? 'ChecksumSHA1' : 'ChecksumCRC64NVME';
+      if (ChecksumAlgorithm === 'SHA1') expect(put.ChecksumSHA1).toBe(createHash('sha1').update(Body).digest('base64'));
+      expect(put[field]).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'ops', Key, ChecksumMode: 'ENABLED' }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Body)).toBe(true);
+      expect(got[field]).toBe(put[field]);
+      // A value that is not the bytes' checksum is refused and stores nothing.
+      const wrong = Buffer.from(put[field]!, 'base64');
+      wrong[0]! ^= 0xff;
+      expect(
+        await errorOf(
+          s3.send(new PutObjectCommand({ Bucket: 'ops', Key: `${Key}-bad`, Body, [field]: wrong.toString('base64') })),
+        ),
+      ).toEqual({ name: 'BadDigest', status: 400 });
+      expect(await keysUnder('ops', `${Key}-bad`)).toEqual([]);
+    },
+  );
+
+  it('left no Node process warnings (listener leaks, unhandled rejections) in any service log', () => {
+    expect(cluster.processWarnings()).toEqual([]);
   });
 });

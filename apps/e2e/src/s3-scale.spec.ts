@@ -423,3 +423,7 @@ describe('5,000 keys listed with a delimiter across pages', () => {
     expect(await listV1('😀', '/')).toEqual(emoji);
   }, 120_000);
 });
+
+it('left no Node process warnings (listener leaks, unhandled rejections) in any service log', () => {
+  expect(cluster.processWarnings()).toEqual([]);
+});

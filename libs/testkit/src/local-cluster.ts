@@ -72,6 +72,11 @@ export interface LocalCluster {
   processes(): ClusterProcess[];
   /** Sends a signal to one service process by id (SIGKILL, SIGSTOP, SIGCONT…). */
   signal(id: string, signal: NodeJS.Signals): ClusterProcess;
+  /**
+   * The warnings Node printed in the service logs so far (a listener leak, an
+   * unhandled rejection, a deprecation): `<log file>: <line>`. None is the norm.
+   */
+  processWarnings(): string[];
   stop(): Promise<void>;
 }
 
@@ -145,9 +150,23 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     credentials: { accessKeyId: clusterEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: clusterEnv.AWS_SECRET_ACCESS_KEY! },
     dataDir: topology.dataDir,
     redisUrl: `redis://127.0.0.1:${(topology.redis as { port: number }).port}`,
+    processWarnings: () => nodeWarnings(path.join(topology.dataDir, 'logs')),
     stop: async () => {
       await run(['stop'], 120_000).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Node writes its process warnings to stderr as `(node:<pid>) <Name>Warning: <message>`. */
+const NODE_WARNING = /^\(node:\d+\) \w*Warning: /;
+
+function nodeWarnings(logDir: string): string[] {
+  const out: string[] = [];
+  for (const file of fs.readdirSync(logDir).sort()) {
+    for (const line of fs.readFileSync(path.join(logDir, file), 'utf8').split('\n')) {
+      if (NODE_WARNING.test(line)) out.push(`${file}: ${line}`);
+    }
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -28,6 +29,8 @@ const MAX_HEADER_BYTES = 16 * 1024;
 const HEADERS_TIMEOUT_MS = 30_000;
 /** Idle socket between bytes of a body. */
 const SOCKET_IDLE_TIMEOUT_MS = 120_000;
+/** Listeners a request's signal may hold before Node warns of a leak: its fan-out, with room to spare. */
+const REQUEST_SIGNAL_MAX_LISTENERS = 64;
 
 export type S3Route = (method: string, address: S3Address) => S3Handler | undefined;
 
@@ -106,6 +109,11 @@ export class S3Server {
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('Server', 'Platter');
     const abort = new AbortController();
+    // Everything working for the request listens on its signal while it runs:
+    // DeleteObjects' parallel deletes, the shard streams of the stripes in
+    // flight. Node's leak warning at 10 is for targets that outlive their
+    // listeners; this one lives as long as the request.
+    setMaxListeners(REQUEST_SIGNAL_MAX_LISTENERS, abort.signal);
     const onClose = (): void => {
       if (!res.writableFinished) abort.abort(new S3Error('RequestTimeout', 'The client went away.'));
     };

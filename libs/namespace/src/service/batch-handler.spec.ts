@@ -170,6 +170,24 @@ describe('NamespaceService.Batch', () => {
     expect(c?.case).toBe('putObject');
   });
 
+  it('lets every op of a large batch wait on the one signal without a listener-leak warning', async () => {
+    const { head } = await chain();
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const ops = Array.from({ length: 40 }, (_, i) => put(`many/${i}`, 'x'));
+      const res = await head.batch(batch(ops), ctx());
+      const cases = (res.results ?? []).map((r) => create(namespaceV1.BatchResultSchema, r).result.case);
+      expect(cases).toEqual(ops.map(() => 'putObject'));
+      // Warnings reach listeners on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+
   it('fails a malformed batch as a whole: empty, or over the cap', async () => {
     const { head } = await chain();
     await expect(head.batch(batch([]), ctx())).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { create, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { MAX_BATCH_OPS, MAX_BATCH_RESPONSE_BYTES, batchOpErrorOf } from '@platter/namespace-client';
 import { commonV1, namespaceV1 } from '@platter/proto';
@@ -67,6 +68,8 @@ export function createBatchHandler(
     const n = request.ops.length;
     if (n === 0) throw new RpcError(Code.INVALID_ARGUMENT, 'empty batch');
     if (n > MAX_BATCH_OPS) throw new RpcError(Code.INVALID_ARGUMENT, `batch of ${n} ops (at most ${MAX_BATCH_OPS})`);
+    // Every op of the batch listens on this one signal while it waits for its commit.
+    raiseListenerLimit(ctx.signal, n);
     return { results: withinBudget(await Promise.all(request.ops.map((op) => runOp(op, ctx))), maxResponseBytes) };
   };
 }
@@ -121,6 +124,8 @@ export function createBatchStreamHandler(
   ctx: HandlerContext,
 ) => AsyncIterable<BatchStreamResponseInit> {
   return async function* batchStream(requests, ctx) {
+    // Each batch in flight listens on the stream's cancellation.
+    raiseListenerLimit(ctx.signal, MAX_STREAM_BATCHES_IN_FLIGHT);
     const answers: BatchStreamResponseInit[] = [];
     let inFlight = 0;
     let ended = false;
@@ -198,4 +203,13 @@ async function runOne(
     clearTimeout(timer);
     stream.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Node warns of a leak past 10 listeners on one target; a signal that `fanOut`
+ * concurrent operations share legitimately holds one each (plus a few of its
+ * own), for as long as it lives and no longer.
+ */
+function raiseListenerLimit(signal: AbortSignal, fanOut: number): void {
+  setMaxListeners(fanOut + 10, signal);
 }
