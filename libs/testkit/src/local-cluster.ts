@@ -68,6 +68,8 @@ export interface LocalCluster {
   dataDir: string;
   /** The cluster's Redis (heat telemetry, work queues). */
   redisUrl: string;
+  /** The cluster's etcd client URL (membership, inventory, chains). */
+  etcdUrl: string;
   /** Every service process, e.g. `storage-host-b2`, `frontend-1`. */
   processes(): ClusterProcess[];
   /** Sends a signal to one service process by id (SIGKILL, SIGSTOP, SIGCONT…). */
@@ -150,6 +152,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     credentials: { accessKeyId: clusterEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: clusterEnv.AWS_SECRET_ACCESS_KEY! },
     dataDir: topology.dataDir,
     redisUrl: `redis://127.0.0.1:${(topology.redis as { port: number }).port}`,
+    etcdUrl: clusterEnv.ETCD_ENDPOINTS!,
     processWarnings: () => nodeWarnings(path.join(topology.dataDir, 'logs')),
     stop: async () => {
       await run(['stop'], 120_000).catch(() => undefined);
