@@ -14,6 +14,7 @@ import { LatencyTracker } from './data/latency-tracker.js';
 import type { ReadStats } from './data/part-reader.js';
 import { ReadSteering } from './data/read-steering.js';
 import { DigestPool } from './digest/digest-pool.js';
+import { XmlParsePool } from './http/xml-parse-pool.js';
 import { s3Routes } from './http/s3-routes.js';
 import { bucketExists } from './s3/bucket-access.js';
 import { S3Server } from './http/s3-server.js';
@@ -54,6 +55,8 @@ export async function startFrontend(opts: {
   host.shutdown.onShutdown('close placement clients', () => placement.close());
   const digests = new DigestPool(config.digestWorkers);
   host.shutdown.onShutdown('stop digest threads', () => digests.close());
+  const xml = new XmlParsePool();
+  host.shutdown.onShutdown('stop the XML parser thread', () => xml.close());
   let repair: RepairSink = { missingShards: async () => log.warn('no redisUrl: missing shards wait for the auditor') };
   if (config.redisUrl !== undefined) {
     const redis = connectRedis(config.redisUrl, { logger: log });
@@ -113,6 +116,7 @@ export async function startFrontend(opts: {
     steering,
     readStats,
     digests,
+    xml,
     scheme: {
       k: cluster.ec.k,
       m: cluster.ec.m,

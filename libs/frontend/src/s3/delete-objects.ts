@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  deleteResultXml,
-  MAX_DELETE_XML_BYTES,
-  parseDeleteObjects,
-  S3Error,
-  type DeleteErrorEntry,
-  type DeletedEntry,
-} from '@platter/s3';
+import { deleteResultXml, MAX_DELETE_XML_BYTES, S3Error, type DeleteErrorEntry, type DeletedEntry } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
+import { parseXmlBody } from '../http/xml-parse-pool.js';
 import { bucketOf } from './call-resource.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { s3ErrorOfNamespace } from './namespace-errors.js';
@@ -24,7 +18,8 @@ const PARALLEL_DELETES = 16;
 export async function deleteObjects(deps: ObjectStoreDeps, call: S3Call): Promise<S3Response> {
   const bucket = bucketOf(call);
   await checkBucketAccess(deps, call, bucket);
-  const request = parseDeleteObjects(await readXmlBody(call, MAX_DELETE_XML_BYTES));
+  const body = await readXmlBody(call, MAX_DELETE_XML_BYTES);
+  const request = await parseXmlBody(deps.xml, 'parseDeleteObjects', body);
   const deleted: DeletedEntry[] = [];
   const errors: DeleteErrorEntry[] = [];
   let next = 0;

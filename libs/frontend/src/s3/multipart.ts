@@ -10,11 +10,11 @@ import {
   MAX_PART_NUMBER,
   multipartEtag,
   normalizeEtag,
-  parseCompleteMultipartUpload,
   S3Error,
 } from '@platter/s3';
 import type { S3Call, S3Response } from '../http/s3-call.js';
 import { readXmlBody } from '../http/xml-body.js';
+import { parseXmlBody } from '../http/xml-parse-pool.js';
 import { assertObjectAclHeaders } from './acl-headers.js';
 import { checkBucketAccess } from './bucket-access.js';
 import { bucketOf, resourceOf } from './call-resource.js';
@@ -163,7 +163,8 @@ export async function completeMultipartUpload(deps: ObjectStoreDeps, call: S3Cal
   const uploadId = uploadIdOf(call);
   await checkBucketAccess(deps, call, bucket);
   const expectedChecksums = expectedObjectChecksums(call.req.headers);
-  const parts = parseCompleteMultipartUpload(await readXmlBody(call, MAX_COMPLETE_MULTIPART_XML_BYTES));
+  const body = await readXmlBody(call, MAX_COMPLETE_MULTIPART_XML_BYTES);
+  const parts = await parseXmlBody(deps.xml, 'parseCompleteMultipartUpload', body);
   let res;
   try {
     res = await deps.namespace.completeMultipartUpload(

@@ -1,4 +1,5 @@
 import type { DigestPool } from '../digest/digest-pool.js';
+import type { XmlParsePool } from '../http/xml-parse-pool.js';
 import type { ShardAllocator, StorageDirectory, StripeCodec } from '../data/data-path-types.js';
 import type { LatencyTracker } from '../data/latency-tracker.js';
 import type { ReadStats } from '../data/part-reader.js';
@@ -29,6 +30,8 @@ export interface ObjectStoreDeps {
   /** Counts of every GET's stripes that hedged or decoded (exported as metrics); none kept if absent. */
   readStats?: ReadStats;
   digests: DigestPool;
+  /** Parses large XML bodies off the event loop; absent, every body is parsed on it. */
+  xml?: XmlParsePool;
   /** The cluster's scheme for new writes. */
   scheme: PartScheme;
   /** Objects up to this size live in the namespace record itself. */
