@@ -20,6 +20,8 @@ await runApp({ role: 'frontend', schema: frontendConfigSchema }, async (config) 
     logger: log.child({ component: 'namespace-router' }),
     partitionCount: cluster.partitions,
     registry: host.registry,
+    // Our own lease says whether etcd answers: without it, waiting out a refusal is useless.
+    etcdReachable: () => host.membership.registered,
   });
   host.shutdown.onShutdown('close namespace router', () => namespace.close());
   await host.serve();

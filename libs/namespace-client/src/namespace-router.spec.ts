@@ -49,7 +49,7 @@ interface Seen {
 async function fixture(
   name: string,
   put: (req: namespaceV1.PutObjectRequest) => Promise<{ replacedVersionId: string }>,
-  routerOptions: { batching?: boolean; noBatch?: boolean } = {},
+  routerOptions: { batching?: boolean; noBatch?: boolean; etcdReachable?: () => boolean } = {},
 ): Promise<{ router: NamespaceRouter; seen: Seen }> {
   const seen: Seen = { batches: [], unary: 0 };
   const unimplemented = async (): Promise<never> => {
@@ -137,6 +137,7 @@ async function fixture(
     partitionCount: 1,
     defaultTimeoutMs: 5_000,
     batching: routerOptions.batching,
+    etcdReachable: routerOptions.etcdReachable,
   });
   cleanup.add(() => router.close(), `router ${name}`);
   return { router, seen };
@@ -211,5 +212,33 @@ describe('NamespaceRouter batching', () => {
     const { router, seen } = await fixture('unbatched', ok, { batching: false });
     await Promise.all(['a', 'b', 'c', 'd'].map((k) => router.putObject(putReq(k))));
     expect(seen).toEqual({ batches: [], unary: 4 });
+  });
+});
+
+describe('NamespaceRouter while etcd is out of reach', () => {
+  it('answers a refusal at once instead of waiting for a reconfiguration that needs etcd', async () => {
+    let reachable = true;
+    let refusals = 2;
+    const { router, seen } = await fixture(
+      'etcd-gone',
+      async (req) => {
+        if (req.key === 'fenced' || refusals-- > 0) throw new RpcError(Code.UNAVAILABLE, 'membership lease lost');
+        return ok(req);
+      },
+      { etcdReachable: () => reachable },
+    );
+    // Reachable: the router rides out two refusals and succeeds.
+    expect((await router.putObject(putReq('later'))).replacedVersionId).toBe('v-later');
+    expect(seen.batches).toEqual([1, 1, 1]);
+    // Out of reach: one attempt, and the replica's refusal is the answer.
+    reachable = false;
+    await expect(router.putObject(putReq('fenced'))).rejects.toMatchObject({ code: Code.UNAVAILABLE });
+    expect(seen.batches).toEqual([1, 1, 1, 1]);
+    // Back: waited out again (here up to the 5 s budget), so each refusal is retried.
+    reachable = true;
+    await expect(router.putObject(putReq('fenced'), { timeoutMs: 300 })).rejects.toMatchObject({
+      code: Code.UNAVAILABLE,
+    });
+    expect(seen.batches.length).toBeGreaterThan(5);
   });
 });

@@ -53,6 +53,13 @@ export interface NamespaceRouterOptions {
   partitionCount?: number;
   defaultTimeoutMs?: number;
   attemptTimeoutMs?: number;
+  /**
+   * Whether this process reaches etcd now (it holds its own membership
+   * lease). While it does not, a refusal is answered at once instead of
+   * waited out: the reconfiguration that would end it needs etcd, and so does
+   * a fenced replica before it serves again. Absent, etcd counts as reachable.
+   */
+  etcdReachable?: () => boolean;
   registry?: Registry;
   /**
    * Send concurrent PutObject, DeleteObject and metadata-only GetObject calls
@@ -457,6 +464,10 @@ export class NamespaceRouter {
           if (!retryable(error)) throw error;
           lastError = error;
         }
+      }
+      if (this.opts.etcdReachable?.() === false) {
+        if (lastError instanceof RpcError) throw lastError;
+        throw new RpcError(Code.UNAVAILABLE, `no ${role} of partition ${partition} known, and etcd is out of reach`);
       }
       await this.waitForChange(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 5)), deadline);
     }
