@@ -3,6 +3,8 @@
 // Amazon S3 API reference ("Signature Calculations for the Authorization
 // Header", "Authenticating Requests: Using Query Parameters", "Transferring
 // Payload in Multiple Chunks"). Only used by specs.
+import { EMPTY_SHA256 } from './payload-hash.js';
+
 export const EXAMPLE_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 export const EXAMPLE_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 export const EXAMPLE_REGION = 'us-east-1';
@@ -15,4 +17,18 @@ export function exampleLookup(accessKeyId: string): Promise<string | undefined> 
 
 export function authHeader(signedHeaders: string, signature: string, scopeDay = '20130524'): string {
   return `AWS4-HMAC-SHA256 Credential=${EXAMPLE_ACCESS_KEY_ID}/${scopeDay}/us-east-1/s3/aws4_request,SignedHeaders=${signedHeaders},Signature=${signature}`;
+}
+
+/** Headers of the reference's "GET Object" example (a Range, header auth), signature as published. */
+export function exampleGetWithRangeHeaders(): Record<string, string> {
+  return {
+    host: 'examplebucket.s3.amazonaws.com',
+    range: 'bytes=0-9',
+    'x-amz-content-sha256': EMPTY_SHA256,
+    'x-amz-date': EXAMPLE_AMZ_DATE,
+    authorization: authHeader(
+      'host;range;x-amz-content-sha256;x-amz-date',
+      'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+    ),
+  };
 }

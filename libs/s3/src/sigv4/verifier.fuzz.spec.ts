@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { S3Error } from '../errors.js';
-import { authHeader, EXAMPLE_ACCESS_KEY_ID, EXAMPLE_NOW, exampleLookup } from './aws-examples.fixture.js';
+import {
+  EXAMPLE_ACCESS_KEY_ID,
+  EXAMPLE_NOW,
+  exampleGetWithRangeHeaders,
+  exampleLookup,
+} from './aws-examples.fixture.js';
 import type { RequestDescription } from './canonical-request.js';
 import { EMPTY_SHA256 } from './payload-hash.js';
 import { SigV4Verifier } from './verifier.js';
@@ -19,16 +24,7 @@ const GOOD: RequestDescription = {
   method: 'GET',
   rawPath: '/test.txt',
   rawQuery: '',
-  headers: {
-    host: HOST,
-    range: 'bytes=0-9',
-    'x-amz-content-sha256': EMPTY_SHA256,
-    'x-amz-date': '20130524T000000Z',
-    authorization: authHeader(
-      'host;range;x-amz-content-sha256;x-amz-date',
-      'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
-    ),
-  },
+  headers: exampleGetWithRangeHeaders(),
 };
 
 async function outcome(request: RequestDescription): Promise<'signed' | 'anonymous' | S3Error> {
