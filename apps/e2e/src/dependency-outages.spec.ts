@@ -137,6 +137,31 @@ async function readsBackExactly(written: Map<string, string>): Promise<void> {
   }
 }
 
+/** `signal`s a process SIGSTOP, runs round trips for FROZEN_MS (then `alsoFrozen`), and SIGCONTs it; the outcomes. */
+async function roundTripsFrozen(
+  signal: (sig: NodeJS.Signals) => void,
+  tag: string,
+  written: Map<string, string>,
+  alsoFrozen?: () => Promise<void>,
+): Promise<Outcome[]> {
+  signal('SIGSTOP');
+  try {
+    const during = await roundTripsFor(FROZEN_MS, tag, written);
+    await alsoFrozen?.();
+    return during;
+  } finally {
+    signal('SIGCONT');
+  }
+}
+
+/** Each failed round trip was an answer in time saying the service is unavailable. */
+function expectPrompt503s(during: Outcome[], boundMs: number): void {
+  for (const o of during.filter((x): x is Extract<Outcome, { ok: false }> => !x.ok)) {
+    expect(o.status, JSON.stringify(o)).toBe(503);
+    expect(o.ms).toBeLessThan(boundMs);
+  }
+}
+
 describe('dependencies frozen under a running cluster', () => {
   it('Redis frozen: every PUT and GET still succeeds, byte-exact, and nothing restarts', async () => {
     const written = new Map<string, string>();
@@ -144,35 +169,19 @@ describe('dependencies frozen under a running cluster', () => {
     const pids = servicePids();
     // Redis names itself after its address in its process title.
     const redis = pidOf('redis-server', `127.0.0.1:${portOf(cluster.redisUrl)}`);
-    process.kill(redis, 'SIGSTOP');
-    let during: Outcome[];
-    try {
-      during = await roundTripsFor(FROZEN_MS, 'redis-frozen', written);
-    } finally {
-      process.kill(redis, 'SIGCONT');
-    }
+    const during = await roundTripsFrozen((sig) => process.kill(redis, sig), 'redis-frozen', written);
     expect(during.filter((o) => !o.ok)).toEqual([]);
     expect((await roundTripsFor(0, 'redis-after', written)).every((o) => o.ok)).toBe(true);
     await readsBackExactly(written);
     expect(servicePids()).toEqual(pids);
   }, 120_000);
 
-  it('etcd frozen past the lease TTL: answers within a bound, 503 when not served, service back after', async () => {
+  it('etcd frozen past the lease TTL: refused requests get a prompt 503, service back after the thaw', async () => {
     const written = new Map<string, string>();
     const pids = servicePids();
     const etcd = pidOf('etcd', `127.0.0.1:${portOf(cluster.etcdUrl)}`, '--listen-client-urls');
-    process.kill(etcd, 'SIGSTOP');
-    let during: Outcome[];
-    try {
-      during = await roundTripsFor(FROZEN_MS, 'etcd-frozen', written);
-    } finally {
-      process.kill(etcd, 'SIGCONT');
-    }
-    // Each failure was a prompt answer saying the service is unavailable.
-    for (const o of during.filter((x): x is Extract<Outcome, { ok: false }> => !x.ok)) {
-      expect(o.status, JSON.stringify(o)).toBe(503);
-      expect(o.ms).toBeLessThan(ETCD_OUT_ANSWER_MS);
-    }
+    const during = await roundTripsFrozen((sig) => process.kill(etcd, sig), 'etcd-frozen', written);
+    expectPrompt503s(during, ETCD_OUT_ANSWER_MS);
     const thawed = performance.now();
     await waitFor(
       'a PUT and GET to succeed after etcd is back',
@@ -195,19 +204,14 @@ describe('dependencies frozen under a running cluster', () => {
     expect((await roundTripsFor(0, 'placement-before', before)).every((o) => o.ok)).toBe(true);
     const written = new Map<string, string>();
     const pids = servicePids();
-    cluster.signal('placement-1', 'SIGSTOP');
-    let during: Outcome[];
-    try {
-      during = await roundTripsFor(FROZEN_MS, 'placement-frozen', written);
-      // Reading needs no placement: what was written before reads back byte-exact meanwhile.
-      await readsBackExactly(before);
-    } finally {
-      cluster.signal('placement-1', 'SIGCONT');
-    }
-    for (const o of during.filter((x): x is Extract<Outcome, { ok: false }> => !x.ok)) {
-      expect(o.status, JSON.stringify(o)).toBe(503);
-      expect(o.ms).toBeLessThan(REQUEST_BOUND_MS);
-    }
+    // Reading needs no placement: what was written before reads back byte-exact meanwhile.
+    const during = await roundTripsFrozen(
+      (sig) => cluster.signal('placement-1', sig),
+      'placement-frozen',
+      written,
+      () => readsBackExactly(before),
+    );
+    expectPrompt503s(during, REQUEST_BOUND_MS);
     // Objects small enough to live in the namespace need no placement at all.
     const inline = during.filter((o) => o.size === SIZES[0]);
     expect(inline.length).toBeGreaterThan(0);
