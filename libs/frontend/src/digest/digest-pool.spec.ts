@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DigestPool, LOCAL_DIGEST_MAX_BYTES } from './digest-pool.js';
+import { DigestPool, LOCAL_DIGEST_MAX_BYTES, type WorkerDigest } from './digest-pool.js';
 
 const pool = new DigestPool(2);
 afterAll(() => pool.close());
@@ -39,6 +39,24 @@ describe('DigestPool', () => {
       const [md5, sha256] = await s.digest();
       expect(md5!.toString('hex')).toBe(createHash('md5').update(body).digest('hex'));
       expect(sha256!.toString('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+    }
+  });
+
+  it('fails the sessions of a thread that dies instead of leaving them waiting, and hashes on a new thread after', async () => {
+    const one = new DigestPool(1);
+    try {
+      const healthy = one.open(['md5']);
+      healthy.update(Buffer.from('a'));
+      // An algorithm the thread cannot make: it throws there, uncaught, and the thread exits.
+      const broken = one.open(['no-such-hash' as WorkerDigest]);
+      await expect(broken.digest()).rejects.toThrow(/exited/);
+      await expect(healthy.digest()).rejects.toThrow(/exited/);
+      const after = one.open(['md5']);
+      after.update(Buffer.from('hello'));
+      const [md5] = await after.digest();
+      expect(md5!.toString('hex')).toBe(createHash('md5').update('hello').digest('hex'));
+    } finally {
+      await one.close();
     }
   });
 });

@@ -37,22 +37,20 @@ interface Reply {
   digests: Uint8Array[];
 }
 
+/** One hashing thread; `dead` once it exited, so that its sessions fail instead of waiting. */
+interface DigestThread {
+  worker: Worker;
+  dead: boolean;
+  waiting: Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void }>;
+}
+
 export class DigestPool {
-  private readonly workers: Worker[];
-  private readonly waiting = new Map<number, (r: Reply) => void>();
+  private readonly threads: DigestThread[];
   private nextId = 1;
+  private closing = false;
 
   constructor(size: number) {
-    this.workers = Array.from({ length: Math.max(1, size) }, () => {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
-      w.on('message', (r: Reply) => {
-        this.waiting.get(r.id)?.(r);
-        this.waiting.delete(r.id);
-      });
-      // Idle workers must not keep the process alive.
-      w.unref();
-      return w;
-    });
+    this.threads = Array.from({ length: Math.max(1, size) }, () => this.spawn());
   }
 
   /**
@@ -62,13 +60,37 @@ export class DigestPool {
   open(algorithms: readonly WorkerDigest[], sizeBytes?: number): DigestSession {
     if (sizeBytes !== undefined && sizeBytes <= LOCAL_DIGEST_MAX_BYTES) return new LocalDigestSession(algorithms);
     const id = this.nextId++;
-    const worker = this.workers[id % this.workers.length]!;
-    worker.postMessage({ op: 'open', id, algorithms });
-    return new WorkerDigestSession(id, worker, algorithms, (r) => this.waiting.set(id, r));
+    const slot = id % this.threads.length;
+    // A thread that died is replaced by the next session that lands on it.
+    if (this.threads[slot]!.dead) this.threads[slot] = this.spawn();
+    const thread = this.threads[slot]!;
+    thread.worker.postMessage({ op: 'open', id, algorithms });
+    return new WorkerDigestSession(id, thread, algorithms);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.closing = true;
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private spawn(): DigestThread {
+    const thread: DigestThread = { worker: new Worker(WORKER_SOURCE, { eval: true }), dead: false, waiting: new Map() };
+    thread.worker.on('message', (r: Reply) => {
+      thread.waiting.get(r.id)?.resolve(r);
+      thread.waiting.delete(r.id);
+    });
+    // A thread that fails takes its sessions with it: their digests reject (the
+    // uploads fail) rather than wait forever. Its 'error' is followed by 'exit'.
+    thread.worker.on('error', () => undefined);
+    thread.worker.on('exit', () => {
+      thread.dead = true;
+      const error = new Error(this.closing ? 'digest threads stopped' : 'a digest thread exited');
+      for (const w of thread.waiting.values()) w.reject(error);
+      thread.waiting.clear();
+    });
+    // Idle workers must not keep the process alive.
+    thread.worker.unref();
+    return thread;
   }
 }
 
@@ -109,28 +131,31 @@ class WorkerDigestSession implements DigestSession {
 
   constructor(
     private readonly id: number,
-    private readonly worker: Worker,
+    private readonly thread: DigestThread,
     readonly algorithms: readonly WorkerDigest[],
-    private readonly expect: (resolve: (r: Reply) => void) => void,
   ) {}
 
   update(chunk: Uint8Array): void {
     if (this.closed) throw new Error('digest session is closed');
     const copy = new Uint8Array(chunk);
-    this.worker.postMessage({ op: 'update', id: this.id, chunk: copy }, [copy.buffer]);
+    this.thread.worker.postMessage({ op: 'update', id: this.id, chunk: copy }, [copy.buffer]);
   }
 
   digest(): Promise<Buffer[]> {
     this.closed = true;
-    return new Promise((resolve) => {
-      this.expect((r) => resolve(r.digests.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))));
-      this.worker.postMessage({ op: 'close', id: this.id, digest: true });
+    if (this.thread.dead) return Promise.reject(new Error('the digest thread of this session exited'));
+    return new Promise((resolve, reject) => {
+      this.thread.waiting.set(this.id, {
+        resolve: (r) => resolve(r.digests.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))),
+        reject,
+      });
+      this.thread.worker.postMessage({ op: 'close', id: this.id, digest: true });
     });
   }
 
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
-    this.worker.postMessage({ op: 'close', id: this.id, digest: false });
+    if (!this.thread.dead) this.thread.worker.postMessage({ op: 'close', id: this.id, digest: false });
   }
 }
