@@ -154,6 +154,15 @@ async function roundTripsFrozen(
   }
 }
 
+/** Waits (within RECOVERY_BOUND_MS) until an erasure-coded PUT and its GET succeed again after `what` is back. */
+async function servingAgain(what: string, written: Map<string, string>): Promise<void> {
+  await waitFor(
+    `a PUT and GET to succeed after ${what} is back`,
+    async () => (await roundTrip(`${what}-after/${Math.random()}`, randomBytes(SIZES[1]!), written)).ok,
+    { timeoutMs: RECOVERY_BOUND_MS, intervalMs: 250 },
+  );
+}
+
 /** Each failed round trip was an answer in time saying the service is unavailable. */
 function expectPrompt503s(during: Outcome[], boundMs: number): void {
   for (const o of during.filter((x): x is Extract<Outcome, { ok: false }> => !x.ok)) {
@@ -183,11 +192,7 @@ describe('dependencies frozen under a running cluster', () => {
     const during = await roundTripsFrozen((sig) => process.kill(etcd, sig), 'etcd-frozen', written);
     expectPrompt503s(during, ETCD_OUT_ANSWER_MS);
     const thawed = performance.now();
-    await waitFor(
-      'a PUT and GET to succeed after etcd is back',
-      async () => (await roundTrip(`etcd-after/${Math.random()}`, randomBytes(SIZES[1]!), written)).ok,
-      { timeoutMs: RECOVERY_BOUND_MS, intervalMs: 250 },
-    );
+    await servingAgain('etcd', written);
     console.log(
       `etcd frozen ${FROZEN_MS} ms: ${during.filter((o) => o.ok).length} of ${during.length} round trips served, ` +
         `the slowest refusal in ${Math.round(Math.max(0, ...during.map((o) => (o.ok ? 0 : o.ms))))} ms; ` +
@@ -216,11 +221,7 @@ describe('dependencies frozen under a running cluster', () => {
     const inline = during.filter((o) => o.size === SIZES[0]);
     expect(inline.length).toBeGreaterThan(0);
     expect(inline.filter((o) => !o.ok)).toEqual([]);
-    await waitFor(
-      'an erasure-coded PUT and GET to succeed after placement is back',
-      async () => (await roundTrip(`placement-after/${Math.random()}`, randomBytes(SIZES[1]!), written)).ok,
-      { timeoutMs: RECOVERY_BOUND_MS, intervalMs: 250 },
-    );
+    await servingAgain('placement', written);
     console.log(
       `placement frozen ${FROZEN_MS} ms: ${during.filter((o) => o.ok).length} of ${during.length} round trips served`,
     );

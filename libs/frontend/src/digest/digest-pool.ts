@@ -81,10 +81,11 @@ export class DigestPool {
     });
     // A thread that fails takes its sessions with it: their digests reject (the
     // uploads fail) rather than wait forever. Its 'error' is followed by 'exit'.
-    thread.worker.on('error', () => undefined);
+    let cause: unknown;
+    thread.worker.on('error', (err) => (cause = err));
     thread.worker.on('exit', () => {
       thread.dead = true;
-      const error = new Error(this.closing ? 'digest threads stopped' : 'a digest thread exited');
+      const error = new Error(this.closing ? 'digest threads stopped' : 'a digest thread exited', { cause });
       for (const w of thread.waiting.values()) w.reject(error);
       thread.waiting.clear();
     });

@@ -71,6 +71,7 @@ export class XmlParsePool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private s3Url: string | undefined;
+  private closing = false;
   /** Bodies parsed in the worker so far. */
   offloaded = 0;
 
@@ -89,10 +90,8 @@ export class XmlParsePool {
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    await worker?.terminate();
-    this.failAll(new S3Error('ServiceUnavailable', 'The frontend is shutting down.'));
+    this.closing = true;
+    await this.worker?.terminate();
   }
 
   private started(): Worker {
@@ -110,10 +109,15 @@ export class XmlParsePool {
       else p.reject(new Error(`XML parser worker failed: ${r.error.message}`));
     });
     // A worker that dies takes its bodies with it: they fail, the next body starts a new worker.
-    worker.on('error', (err) => this.failAll(err));
+    let cause: unknown;
+    worker.on('error', (err) => (cause = err));
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = undefined;
-      this.failAll(new Error('XML parser worker exited'));
+      this.failAll(
+        this.closing
+          ? new S3Error('ServiceUnavailable', 'The frontend is shutting down.')
+          : new Error('XML parser worker exited', { cause }),
+      );
     });
     worker.unref();
     this.worker = worker;
@@ -134,12 +138,14 @@ export class XmlParsePool {
  */
 function builtS3Entry(): string {
   let dir = path.dirname(createRequire(import.meta.url).resolve('@platter/s3'));
-  while (!readPackage(dir)) {
+  let pkg = readPackage(dir);
+  while (pkg === undefined) {
     const up = path.dirname(dir);
     if (up === dir) throw new Error('@platter/s3 has no package.json above its entry');
     dir = up;
+    pkg = readPackage(dir);
   }
-  const entry = readPackage(dir)?.exports?.['.']?.default;
+  const entry = pkg.exports?.['.']?.default;
   if (typeof entry !== 'string') throw new Error('@platter/s3 exports no default entry');
   return pathToFileURL(path.join(dir, entry)).href;
 }

@@ -3,18 +3,8 @@
 // for scale: the measuring code lives with the codec (libs/erasure/scripts/
 // bench.ts, which imports its private modules); this runs it and returns
 // its figures. Args are passed on (--seconds N per case).
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runLibScript } from '../lib-script.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const SCRIPT = path.join(ROOT, 'libs/erasure/scripts/bench.ts');
-
-export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', SCRIPT, '--json', ...args], {
-    cwd: ROOT,
-    maxBuffer: 16 * 2 ** 20,
-  });
-  return JSON.parse(stdout) as Record<string, unknown>;
+export function run(args: string[]): Promise<Record<string, unknown>> {
+  return runLibScript('erasure/scripts/bench.ts', args);
 }

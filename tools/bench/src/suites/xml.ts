@@ -3,18 +3,8 @@
 // code lives with the pool (libs/frontend/scripts/xml-bench.ts, which imports
 // its private module); this runs it and returns its figures. Args are passed
 // on (--rounds N).
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runLibScript } from '../lib-script.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const SCRIPT = path.join(ROOT, 'libs/frontend/scripts/xml-bench.ts');
-
-export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', SCRIPT, '--json', ...args], {
-    cwd: ROOT,
-    maxBuffer: 16 * 2 ** 20,
-  });
-  return JSON.parse(stdout) as Record<string, unknown>;
+export function run(args: string[]): Promise<Record<string, unknown>> {
+  return runLibScript('frontend/scripts/xml-bench.ts', args);
 }
