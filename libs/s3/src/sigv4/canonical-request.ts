@@ -68,7 +68,9 @@ export function canonicalRequest(input: CanonicalRequestInput): string {
     headers += `${name}:${canonicalHeaderValue(headerValue(input.headers, name) ?? '')}\n`;
   }
   return [
-    input.method.toUpperCase(),
+    // As sent: methods are case-sensitive (RFC 9110 §9.1), so `get` is not
+    // the `GET` a client signed.
+    input.method,
     canonicalUri(input.rawPath),
     canonicalQueryString(input.query, input.excludeQuery),
     headers,

@@ -50,15 +50,20 @@ describe('canonical request pieces', () => {
   });
 
   it('builds the documented layout', () => {
-    const text = canonicalRequest({
-      method: 'get',
-      rawPath: '/test.txt',
-      query: [],
-      headers: { host: 'h', 'x-amz-date': '20130524T000000Z' },
-      signedHeaders: ['host', 'x-amz-date'],
-      payloadHash: EMPTY_SHA256,
-    });
-    expect(text).toBe(`GET\n/test.txt\n\nhost:h\nx-amz-date:20130524T000000Z\n\nhost;x-amz-date\n${EMPTY_SHA256}`);
+    const request = (method: string) =>
+      canonicalRequest({
+        method,
+        rawPath: '/test.txt',
+        query: [],
+        headers: { host: 'h', 'x-amz-date': '20130524T000000Z' },
+        signedHeaders: ['host', 'x-amz-date'],
+        payloadHash: EMPTY_SHA256,
+      });
+    expect(request('GET')).toBe(
+      `GET\n/test.txt\n\nhost:h\nx-amz-date:20130524T000000Z\n\nhost;x-amz-date\n${EMPTY_SHA256}`,
+    );
+    // Methods are case-sensitive: `get` is another method, with another signature.
+    expect(request('get').startsWith('get\n')).toBe(true);
   });
 
   it('describeRequest splits the target', () => {
