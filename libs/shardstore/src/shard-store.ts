@@ -5,6 +5,7 @@ import {
   lookupEntry,
   type CommitRequest,
   type CommitResult,
+  type LogRecord,
   type LookedUp,
 } from './engine/commit-batch.js';
 import { compactExtents, type CompactionOptions, type CompactionReport } from './engine/compactor.js';
@@ -779,7 +780,7 @@ export class ShardStore {
     /** Called once the first write is over (its buffer may be reused). */
     firstDone: (() => void) | undefined,
     rest: ((file: IoFile, slot: Reservation) => Promise<void>) | undefined,
-    request: (slot: Reservation, record: { extent: Extent; offset: number; length: number }) => CommitRequest,
+    request: (slot: Reservation, record: LogRecord) => CommitRequest,
   ): Promise<CommitResult> {
     if (this.flusher.full) {
       // The index had no room for what is staged: try again now (space may be back), refuse if still full.
@@ -814,7 +815,7 @@ export class ShardStore {
         throw this.writeFailure(err, 'extent write failed');
       }
       return await this.committer.submit(
-        request(slot, { extent: slot.extent, offset: slot.offset, length: recordLength }),
+        request(slot, { extent: slot.extent, offset: slot.offset, length: recordLength, durable: rest === undefined }),
       );
     } finally {
       // Staged with its batch by now, or given up: either way no longer pending.

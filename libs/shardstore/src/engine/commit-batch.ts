@@ -64,6 +64,11 @@ export interface LogRecord {
   extent: Extent;
   offset: number;
   length: number;
+  /**
+   * The whole record was its first write, and first writes are durable when
+   * they finish (WriteCoalescer): no sync of the extent is needed for it.
+   */
+  durable?: boolean;
 }
 
 export type CommitRequest =
@@ -278,21 +283,26 @@ export class BatchCommitter {
     let finished!: () => void;
     this.stageChain = new Promise<void>((r) => (finished = r));
     try {
-      const toSync = new Set(plan.applied.map((r) => r.extent));
+      const logged = new Set(plan.applied.map((r) => r.extent));
       let viaIndex = false;
-      if (toSync.size > 0) {
+      if (logged.size > 0) {
         // Every record before ours in these extents must be reachable by a
         // recovery scan: wait for the first writes (prefixes) already started.
-        await Promise.allSettled([...toSync].flatMap((e) => [...e.firstWrites]));
+        // They are durable once done, so a batch of records written whole in
+        // their first write (small puts, deletes) needs no sync of its own.
+        await Promise.allSettled([...logged].flatMap((e) => [...e.firstWrites]));
         // A prefix that could not be written (no space) hides what follows it
         // from the scan: those records are acknowledged once the index has them.
         viaIndex = plan.applied.some((r) => r.extent.chainBreak !== undefined && r.offset > r.extent.chainBreak);
-        try {
-          await ctx.stats.time('fsync', () =>
-            Promise.all([...toSync].map(async (e) => (await ctx.extents.fileOf(e)).datasync())),
-          );
-        } catch (err) {
-          return failAll(ctx.fail('fdatasync of an extent failed', err));
+        const toSync = new Set(plan.applied.filter((r) => r.durable !== true).map((r) => r.extent));
+        if (toSync.size > 0) {
+          try {
+            await ctx.stats.time('fsync', () =>
+              Promise.all([...toSync].map(async (e) => (await ctx.extents.fileOf(e)).datasync())),
+            );
+          } catch (err) {
+            return failAll(ctx.fail('fdatasync of an extent failed', err));
+          }
         }
       }
       release();

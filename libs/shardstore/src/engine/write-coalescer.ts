@@ -75,7 +75,7 @@ export class WriteCoalescer {
       buf = pooled.subarray(0, length);
     }
     try {
-      await file.write(buf, 0, length, run[0]!.offset);
+      await file.writeDurable(buf, 0, length, run[0]!.offset);
       for (const w of run) w.resolve();
     } catch (err) {
       // Nobody knows how much of the run got written: every record in it failed.

@@ -24,6 +24,12 @@ export interface IoFile {
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   /** Writes all of `buffer[offset..offset+length)` at `position` (loops over short writes). */
   write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void>;
+  /**
+   * `write`, durable when it resolves: on Linux one O_DSYNC pwrite, one
+   * thread-pool job where write then datasync are two. It makes only these
+   * bytes durable, not other unsynced writes to the file.
+   */
+  writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void>;
   /** Makes written data durable (fdatasync). */
   datasync(): Promise<void>;
   truncate(length: number): Promise<void>;

@@ -153,6 +153,15 @@ class FaultyFile implements IoFile {
     this.faults.flipBit(copy);
     return this.inner.write(copy, 0, length, position);
   }
+  /** A write and a flush in one: rules for either fire (a failed flush fails it too). */
+  async writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+    const { corrupt } = await apply(this.faults, 'write', this.path);
+    await apply(this.faults, 'sync', this.path);
+    if (!corrupt) return this.inner.writeDurable(buffer, offset, length, position);
+    const copy = Buffer.from(buffer.subarray(offset, offset + length));
+    this.faults.flipBit(copy);
+    return this.inner.writeDurable(copy, 0, length, position);
+  }
   async datasync(): Promise<void> {
     await apply(this.faults, 'sync', this.path);
     return this.inner.datasync();

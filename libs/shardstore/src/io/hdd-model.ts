@@ -158,6 +158,10 @@ class HddFile implements IoFile {
     await this.disk.occupy(this.disk.costMs(this.disk.lbaOf(this.path, position), length));
     return this.inner.write(buffer, offset, length, position);
   }
+  async writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+    await this.disk.occupy(this.disk.costMs(this.disk.lbaOf(this.path, position), length) + this.disk.flushMs());
+    return this.inner.writeDurable(buffer, offset, length, position);
+  }
   async datasync(): Promise<void> {
     await this.disk.occupy(this.disk.flushMs());
     return this.inner.datasync();

@@ -3,6 +3,9 @@ import { constants } from 'node:fs';
 import type { DiskIo, IoFile } from './disk-io.js';
 
 class NodeIoFile implements IoFile {
+  /** A second descriptor of the file opened O_DSYNC, for writeDurable (opened on first use). */
+  private dsync: Promise<fs.FileHandle> | undefined;
+
   constructor(
     readonly path: string,
     private readonly handle: fs.FileHandle,
@@ -26,6 +29,22 @@ class NodeIoFile implements IoFile {
     }
   }
 
+  async writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+    this.dsync ??= fs.open(this.path, constants.O_WRONLY | constants.O_DSYNC);
+    let handle: fs.FileHandle;
+    try {
+      handle = await this.dsync;
+    } catch (err) {
+      this.dsync = undefined;
+      throw err;
+    }
+    let done = 0;
+    while (done < length) {
+      const { bytesWritten } = await handle.write(buffer, offset + done, length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
   datasync(): Promise<void> {
     return this.handle.datasync();
   }
@@ -38,8 +57,16 @@ class NodeIoFile implements IoFile {
     return (await this.handle.stat()).size;
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    const dsync = this.dsync;
+    this.dsync = undefined;
+    await Promise.all([
+      this.handle.close(),
+      dsync?.then(
+        (h) => h.close(),
+        () => undefined,
+      ),
+    ]);
   }
 }
 

@@ -38,6 +38,45 @@ describe('SimDiskIo', () => {
     expect((await io.readFile('/d/a')).length).toBe(0);
   });
 
+  it('keeps a durable write across a crash, and only its own bytes', async () => {
+    const io = new SimDiskIo();
+    await io.mkdir('/d');
+    await io.syncDir('/');
+    const f = await io.open('/d/a', 'create');
+    await io.syncDir('/d');
+    await f.write(Buffer.from('lost'), 0, 4, 0);
+    await f.writeDurable(Buffer.from('kept'), 0, 4, 4);
+    io.crash();
+    expect(await text(io, '/d/a')).toBe('\0\0\0\0kept');
+  });
+
+  it('fails a durable write whose flush fails, and loses it like a failed fsync', async () => {
+    const io = new SimDiskIo();
+    await io.mkdir('/d');
+    await io.syncDir('/');
+    const f = await io.open('/d/a', 'create');
+    await io.syncDir('/d');
+    io.failNext({ ops: ['sync'] });
+    await expect(f.writeDurable(Buffer.from('data'), 0, 4, 0)).rejects.toMatchObject({ code: 'EIO' });
+    // Still in the cache, as after a failed fsync; not on the medium.
+    expect(await text(io, '/d/a')).toBe('data');
+    io.crash();
+    expect((await io.readFile('/d/a')).length).toBe(0);
+  });
+
+  it('fails a durable write when a concurrent fsync of its file fails and loses it', async () => {
+    const io = new SimDiskIo();
+    await io.mkdir('/d');
+    await io.syncDir('/');
+    const f = await io.open('/d/a', 'create');
+    await io.syncDir('/d');
+    const durable = f.writeDurable(Buffer.from('data'), 0, 4, 0);
+    io.failNext({ ops: ['sync'] });
+    const sync = f.datasync();
+    await expect(sync).rejects.toMatchObject({ code: 'EIO' });
+    await expect(durable).rejects.toMatchObject({ code: 'EIO' });
+  });
+
   it('fills up: a write past capacity writes what fits and fails with ENOSPC', async () => {
     const io = new SimDiskIo({ capacityBytes: 10 });
     await io.mkdir('/d');

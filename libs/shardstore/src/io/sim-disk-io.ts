@@ -45,6 +45,8 @@ class SimNode {
   current = new GrowBuf();
   durable = new GrowBuf();
   pending: PendingOp[] = [];
+  /** Failed flushes so far (each lost the pending writes). */
+  lostFlushes = 0;
   openHandles = 0;
 }
 
@@ -356,12 +358,52 @@ class SimIoFile implements IoFile {
     if (fits < length) throw ioError('ENOSPC', 'no space left on simulated disk');
   }
 
+  /**
+   * O_DSYNC: a write, then a flush of these bytes alone (other pending writes
+   * stay pending). The flush can fail as datasync does, losing the pending
+   * writes; the bytes stay readable from the cache, as a kernel's would.
+   */
+  async writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+    await this.enter('write');
+    const fits = this.disk.roomFor(this.node, position, length);
+    const bytes = Buffer.from(buffer.subarray(offset, offset + Math.min(fits, length)));
+    const op = { kind: 'write' as const, position, bytes };
+    if (bytes.length > 0) {
+      this.node.current.write(bytes, position);
+      this.node.pending.push(op);
+    }
+    if (fits < length) throw ioError('ENOSPC', 'no space left on simulated disk');
+    const lostBefore = this.node.lostFlushes;
+    try {
+      await this.enter('sync');
+    } catch (err) {
+      this.node.pending = [];
+      this.node.lostFlushes++;
+      throw err;
+    }
+    if (bytes.length === 0) return;
+    if (!this.node.pending.includes(op)) {
+      // A datasync meanwhile either made it durable or failed and lost it (the error reaches every writer).
+      if (this.node.lostFlushes !== lostBefore) throw ioError('EIO', 'a flush of this file failed');
+      return;
+    }
+    this.node.durable.write(bytes, position);
+    // Gone from pending, with any pending write it covers whole (a torn crash
+    // would otherwise replay an older one over it; the engine never leaves a
+    // partial overlap under a durable write).
+    const end = position + bytes.length;
+    this.node.pending = this.node.pending.filter(
+      (p) => p !== op && (p.kind !== 'write' || p.position < position || p.position + p.bytes.length > end),
+    );
+  }
+
   async datasync(): Promise<void> {
     try {
       await this.enter('sync');
     } catch (err) {
       // A failed fsync loses the pending writes for good.
       this.node.pending = [];
+      this.node.lostFlushes++;
       throw err;
     }
     for (const op of this.node.pending) {
