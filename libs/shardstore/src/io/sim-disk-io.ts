@@ -39,7 +39,8 @@ class GrowBuf {
   }
 }
 
-type PendingOp = { kind: 'write'; position: number; bytes: Buffer } | { kind: 'truncate'; length: number };
+type PendingWrite = { kind: 'write'; position: number; bytes: Buffer };
+type PendingOp = PendingWrite | { kind: 'truncate'; length: number };
 
 class SimNode {
   current = new GrowBuf();
@@ -349,13 +350,7 @@ class SimIoFile implements IoFile {
 
   async write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
     await this.enter('write');
-    const fits = this.disk.roomFor(this.node, position, length);
-    const bytes = Buffer.from(buffer.subarray(offset, offset + Math.min(fits, length)));
-    if (bytes.length > 0) {
-      this.node.current.write(bytes, position);
-      this.node.pending.push({ kind: 'write', position, bytes });
-    }
-    if (fits < length) throw ioError('ENOSPC', 'no space left on simulated disk');
+    this.cache(buffer, offset, length, position);
   }
 
   /**
@@ -365,52 +360,57 @@ class SimIoFile implements IoFile {
    */
   async writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
     await this.enter('write');
-    const fits = this.disk.roomFor(this.node, position, length);
-    const bytes = Buffer.from(buffer.subarray(offset, offset + Math.min(fits, length)));
-    const op = { kind: 'write' as const, position, bytes };
-    if (bytes.length > 0) {
-      this.node.current.write(bytes, position);
-      this.node.pending.push(op);
-    }
-    if (fits < length) throw ioError('ENOSPC', 'no space left on simulated disk');
+    const op = this.cache(buffer, offset, length, position);
     const lostBefore = this.node.lostFlushes;
-    try {
-      await this.enter('sync');
-    } catch (err) {
-      this.node.pending = [];
-      this.node.lostFlushes++;
-      throw err;
-    }
-    if (bytes.length === 0) return;
+    await this.flush();
+    if (op === undefined) return;
     if (!this.node.pending.includes(op)) {
       // A datasync meanwhile either made it durable or failed and lost it (the error reaches every writer).
       if (this.node.lostFlushes !== lostBefore) throw ioError('EIO', 'a flush of this file failed');
       return;
     }
-    this.node.durable.write(bytes, position);
+    this.node.durable.write(op.bytes, op.position);
     // Gone from pending, with any pending write it covers whole (a torn crash
     // would otherwise replay an older one over it; the engine never leaves a
     // partial overlap under a durable write).
-    const end = position + bytes.length;
+    const end = op.position + op.bytes.length;
     this.node.pending = this.node.pending.filter(
-      (p) => p !== op && (p.kind !== 'write' || p.position < position || p.position + p.bytes.length > end),
+      (p) => p !== op && (p.kind !== 'write' || p.position < op.position || p.position + p.bytes.length > end),
     );
   }
 
   async datasync(): Promise<void> {
-    try {
-      await this.enter('sync');
-    } catch (err) {
-      // A failed fsync loses the pending writes for good.
-      this.node.pending = [];
-      this.node.lostFlushes++;
-      throw err;
-    }
+    await this.flush();
     for (const op of this.node.pending) {
       if (op.kind === 'write') this.node.durable.write(op.bytes, op.position);
       else this.node.durable.truncate(op.length);
     }
     this.node.pending = [];
+  }
+
+  /** Into the cache as a pending write, what fits; ENOSPC after writing that much. */
+  private cache(buffer: Uint8Array, offset: number, length: number, position: number): PendingWrite | undefined {
+    const fits = this.disk.roomFor(this.node, position, length);
+    const bytes = Buffer.from(buffer.subarray(offset, offset + Math.min(fits, length)));
+    let op: PendingWrite | undefined;
+    if (bytes.length > 0) {
+      op = { kind: 'write', position, bytes };
+      this.node.current.write(bytes, position);
+      this.node.pending.push(op);
+    }
+    if (fits < length) throw ioError('ENOSPC', 'no space left on simulated disk');
+    return op;
+  }
+
+  /** The flush itself: a failed fsync loses the pending writes for good. */
+  private async flush(): Promise<void> {
+    try {
+      await this.enter('sync');
+    } catch (err) {
+      this.node.pending = [];
+      this.node.lostFlushes++;
+      throw err;
+    }
   }
 
   async truncate(length: number): Promise<void> {
