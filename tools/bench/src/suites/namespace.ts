@@ -34,8 +34,9 @@
 // Warm-up. Freshly started replicas spend their first seconds of load
 // compiling (V8 tiers the hot paths up while it runs them) and growing their
 // heaps: nine 3 s runs at 64 in flight back to back went 1,859 → 2,312 →
-// 2,672 → … → 3,091 commits/s (0.98 → 0.56 ms of CPU per commit) and only
-// levelled off after about 20 s. A replica serves for weeks, so the cases
+// 2,672 → … → 3,091 commits/s (0.98 → 0.56 ms of CPU per commit); after
+// the first ~10 s the VM's run-to-run spread is as large as what is left of
+// the effect, so 20 s covers it. A replica serves for weeks, so the cases
 // measure after the warm-up; its own figures are reported as `warmup`, the
 // cold rate, so that the difference stays visible.
 // --noBatch: the router sends every call on its own instead of coalescing
