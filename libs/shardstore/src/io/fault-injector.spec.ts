@@ -40,6 +40,20 @@ describe('FaultInjector', () => {
     expect(data.every((v) => v === 0x55)).toBe(true); // the caller's buffer is untouched
   });
 
+  it('applies write and sync rules to a durable write, which is both', async () => {
+    const { faults, io } = await setup();
+    const f = await io.open('/d/a', 'create');
+    const data = Buffer.alloc(16, 0x55);
+    faults.add({ ops: ['sync'], fail: 'EIO', times: 1 });
+    await expect(f.writeDurable(data, 0, 16, 0)).rejects.toMatchObject({ code: 'EIO' });
+    faults.add({ ops: ['write'], corrupt: true, times: 1 });
+    await f.writeDurable(data, 0, 16, 0);
+    const back = Buffer.alloc(16);
+    await f.read(back, 0, 16, 0);
+    expect(back.equals(data)).toBe(false);
+    expect(data.every((v) => v === 0x55)).toBe(true); // the caller's buffer is untouched
+  });
+
   it('fires with the given probability, reproducibly from the seed', async () => {
     const count = (seed: number): number => {
       const f = new FaultInjector(seed);

@@ -147,20 +147,23 @@ class FaultyFile implements IoFile {
     return n;
   }
   async write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
-    const { corrupt } = await apply(this.faults, 'write', this.path);
-    if (!corrupt) return this.inner.write(buffer, offset, length, position);
-    const copy = Buffer.from(buffer.subarray(offset, offset + length));
-    this.faults.flipBit(copy);
-    return this.inner.write(copy, 0, length, position);
+    const bytes = await this.written(buffer, offset, length);
+    return this.inner.write(bytes, 0, length, position);
   }
   /** A write and a flush in one: rules for either fire (a failed flush fails it too). */
   async writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
-    const { corrupt } = await apply(this.faults, 'write', this.path);
+    const bytes = await this.written(buffer, offset, length);
     await apply(this.faults, 'sync', this.path);
-    if (!corrupt) return this.inner.writeDurable(buffer, offset, length, position);
-    const copy = Buffer.from(buffer.subarray(offset, offset + length));
+    return this.inner.writeDurable(bytes, 0, length, position);
+  }
+  /** The bytes a write rule lets through: as given, or a copy with one bit flipped. */
+  private async written(buffer: Uint8Array, offset: number, length: number): Promise<Uint8Array> {
+    const { corrupt } = await apply(this.faults, 'write', this.path);
+    const bytes = buffer.subarray(offset, offset + length);
+    if (!corrupt) return bytes;
+    const copy = Buffer.from(bytes);
     this.faults.flipBit(copy);
-    return this.inner.writeDurable(copy, 0, length, position);
+    return copy;
   }
   async datasync(): Promise<void> {
     await apply(this.faults, 'sync', this.path);

@@ -18,7 +18,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster } from '@platter/testkit';
-import { S3HttpClient } from '../s3/s3-http-client.js';
+import { S3HttpClient, type S3Target } from '../s3/s3-http-client.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -98,6 +98,45 @@ const PROFILE_PRELOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 // Monotonic µs, the clock of V8's CPU profiles, so that a profile can be cut per phase.
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
+/**
+ * In a new bucket `bench-<name>`: PUTs of `size` bytes from `concurrency`
+ * clients for `seconds`, then GETs of what was written for as long; each
+ * phase's window on the profiles' clock goes to `onPhase`.
+ */
+async function putThenGet(
+  target: S3Target,
+  name: string,
+  size: number,
+  concurrency: number,
+  seconds: number,
+  onPhase: (name: 'PUT' | 'GET', window: [number, number]) => void = () => undefined,
+): Promise<{ put: Phase; get: Phase }> {
+  const client = new S3HttpClient(target, concurrency);
+  try {
+    const bucket = `bench-${name.toLowerCase()}`;
+    const created = await client.request('PUT', `/${bucket}`);
+    if (created.status !== 200) throw new Error(`CreateBucket ${bucket}: HTTP ${created.status}`);
+    const body = randomBytes(size);
+    let written = 0;
+    const putStart = monotonicUs();
+    const put = await phase(concurrency, seconds, size, async (n) => {
+      const r = await client.request('PUT', `/${bucket}/obj-${n}`, body);
+      if (r.status === 200) written = Math.max(written, n + 1);
+      return r.status === 200;
+    });
+    const getStart = monotonicUs();
+    onPhase('PUT', [putStart, getStart]);
+    const get = await phase(concurrency, seconds, size, async (n) => {
+      const r = await client.request('GET', `/${bucket}/obj-${n % Math.max(1, written)}`);
+      return r.status === 200 && r.bytes === size;
+    });
+    onPhase('GET', [getStart, monotonicUs()]);
+    return { put, get };
+  } finally {
+    client.close();
+  }
+}
+
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string): string | undefined => {
     const i = args.indexOf(`--${name}`);
@@ -127,46 +166,15 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     // first 27 s: see namespace.ts). Services run for weeks, so the phases
     // measure after a warm-up of the small-object path, which is the one
     // that is CPU-bound; its figures are reported as `warmup`.
-    let warmup: { seconds: number; put: Phase; get: Phase } | undefined;
-    if (warmupSeconds > 0) {
-      const client = new S3HttpClient(target, 32);
-      const created = await client.request('PUT', '/bench-warmup');
-      if (created.status !== 200) throw new Error(`CreateBucket bench-warmup: HTTP ${created.status}`);
-      const body = randomBytes(4 * KiB);
-      const half = warmupSeconds / 2;
-      const put = await phase(32, half, body.length, async (n) => {
-        const r = await client.request('PUT', `/bench-warmup/obj-${n}`, body);
-        return r.status === 200;
-      });
-      const get = await phase(32, half, body.length, async (n) => {
-        const r = await client.request('GET', `/bench-warmup/obj-${n % Math.max(1, put.ops)}`);
-        return r.status === 200 && r.bytes === body.length;
-      });
-      client.close();
-      warmup = { seconds: warmupSeconds, put, get };
-    }
+    const warmup =
+      warmupSeconds > 0
+        ? { seconds: warmupSeconds, ...(await putThenGet(target, 'warmup', 4 * KiB, 32, warmupSeconds / 2)) }
+        : undefined;
     for (const c of cases) {
-      const client = new S3HttpClient(target, c.concurrency);
-      const bucket = `bench-${c.name.toLowerCase()}`;
-      const created = await client.request('PUT', `/${bucket}`);
-      if (created.status !== 200) throw new Error(`CreateBucket ${bucket}: HTTP ${created.status}`);
-      const body = randomBytes(c.size);
-      let written = 0;
-      const putStart = monotonicUs();
-      const put = await phase(c.concurrency, seconds, c.size, async (n) => {
-        const r = await client.request('PUT', `/${bucket}/obj-${n}`, body);
-        if (r.status === 200) written = Math.max(written, n + 1);
-        return r.status === 200;
+      const measured = await putThenGet(target, c.name, c.size, c.concurrency, seconds, (name, window) => {
+        phases[`${c.name} ${name}`] = window;
       });
-      const getStart = monotonicUs();
-      phases[`${c.name} PUT`] = [putStart, getStart];
-      const get = await phase(c.concurrency, seconds, c.size, async (n) => {
-        const r = await client.request('GET', `/${bucket}/obj-${n % Math.max(1, written)}`);
-        return r.status === 200 && r.bytes === c.size;
-      });
-      phases[`${c.name} GET`] = [getStart, monotonicUs()];
-      client.close();
-      results[c.name] = { concurrency: c.concurrency, put, get };
+      results[c.name] = { concurrency: c.concurrency, ...measured };
     }
     const big = results['64MiB'] as { put: Phase; get: Phase } | undefined;
     const small = results['4KiB'] as { put: Phase; get: Phase } | undefined;
