@@ -167,6 +167,51 @@ describe('a chain of replicas in one process', () => {
     expect(forged instanceof NamespaceError && forged.code).toBe('WRONG_ROLE');
   });
 
+  it('forwards journal rows as stored to a successor that takes them, and entries to one that does not', async () => {
+    const { peers, r } = await cluster(['a', 'b', 'c']);
+    // b answers like a replica from before journal rows; c takes them (from b).
+    peers.withoutJournalRows.add('b');
+    for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));
+    const [a, b, c] = [get(r, 'a'), get(r, 'b'), get(r, 'c')];
+    await committedWrite(a, createBucketOp('bkt'), 1);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        committedWrite(a, putObjectOp({ bucket: 'bkt', key: `k${i}`, body: 'x' }), 1),
+      ),
+    );
+    await until('acks reach the head', () => a.committed === a.durable && b.durable === a.durable);
+    expect(peers.journalRowsReceived.get('b')).toBe(0);
+    expect(peers.journalRowsReceived.get('c')).toBe(Number(a.durable));
+    for (const x of [b, c]) {
+      expect(x.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
+      expect(x.stateMachine.store.readJournalRows(1n, 100)).toEqual(a.stateMachine.store.readJournalRows(1n, 100));
+    }
+  });
+
+  it('refuses a Forward with both entries and journal rows, or a row that does not decode: INVALID_ARGUMENT', async () => {
+    const { r } = await cluster(['a', 'b']);
+    for (const x of r.values()) x.configure(record(1, ['a', 'b']));
+    const [a, b] = [get(r, 'a'), get(r, 'b')];
+    await committedWrite(a, createBucketOp('bkt'), 1);
+    const [row] = a.stateMachine.store.readJournalRows(1n, 1);
+    if (row === undefined) throw new Error('no journal row');
+    const forward = (fields: { entries?: namespaceV1.JournalEntry[]; journalRows?: Uint8Array[] }) =>
+      b.onForward(
+        create(namespaceV1.ForwardRequestSchema, { partitionId: 0, chainEpoch: 1n, senderReplicaId: 'a', ...fields }),
+      );
+    const [entry] = a.stateMachine.store.readJournal(1n, 1);
+    if (entry === undefined) throw new Error('no journal entry');
+    const both = await forward({ entries: [entry], journalRows: [row] });
+    expect(both instanceof NamespaceError && both.code).toBe('INVALID_ARGUMENT');
+    const torn = await forward({ journalRows: [row.subarray(0, row.length - 1)] });
+    expect(torn instanceof NamespaceError && torn.code).toBe('INVALID_ARGUMENT');
+    // A probe says rows are welcome; the row itself applies (already there: skipped, and it matches).
+    const probe = await forward({});
+    expect(probe instanceof NamespaceError ? probe.code : probe.readsJournalRows).toBe(true);
+    const again = await forward({ journalRows: [row] });
+    expect(again instanceof NamespaceError ? again.code : again.durableSequence).toBe(a.durable);
+  });
+
   it('survives the head: the new head answers a write-id retry of a write the old head never answered', async () => {
     const { peers, r } = await cluster(['a', 'b', 'c']);
     for (const x of r.values()) x.configure(record(1, ['a', 'b', 'c']));

@@ -2,7 +2,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { ChainRecord } from '@platter/cluster';
 import { namespaceV1 } from '@platter/proto';
 import type { Logger } from '@platter/telemetry';
+import { asBuffer } from '@platter/namespace-client';
 import { NamespaceError } from '../errors.js';
+import type { JournalEntry } from '../journal/journal-entry.js';
+import { JournalRowError, decodeJournalRow } from '../journal/journal-row.js';
 import type { OpOf, OpResponse, OpType } from '../state/ops.js';
 import { PartitionStateMachine } from '../state/partition-state-machine.js';
 import { checkChainEpoch } from '../state/epoch-fence.js';
@@ -118,7 +121,7 @@ export class ChainReplica {
       durable: () => this.durable,
       readJournal: (from, max) => {
         if (this.transfer !== undefined) throw new NamespaceError('NOT_SERVING', 'state transfer in progress');
-        return this.store.readJournal(from, max);
+        return this.store.readJournalRows(from, max);
       },
       journalFloor: () => (this.transfer !== undefined ? 0n : this.store.journalFloor()),
       onCommitted: (sequence) => this.advanceCommitted(sequence),
@@ -290,10 +293,13 @@ export class ChainReplica {
   async onForward(request: namespaceV1.ForwardRequest): Promise<namespaceV1.ForwardResponse | NamespaceError> {
     const refused = this.refuseReplicaMessage(request.chainEpoch, request.senderReplicaId, this.pos.predecessor);
     if (refused) return refused;
-    if (request.entries.length > 0) {
-      const gap = this.deliberateGap(request);
+    const forwarded = forwardedEntries(request);
+    if (forwarded instanceof NamespaceError) return forwarded;
+    const { entries, rows } = forwarded;
+    if (entries.length > 0) {
+      const gap = this.deliberateGap(request, entries[0]?.sequence);
       if (gap !== undefined) return gap;
-      const result = await this.sm.apply(request.entries);
+      const result = await this.sm.apply(entries, rows);
       if (result.applied > 0) {
         if (isTail(this.pos.role)) this.advanceCommitted(result.durableSequence);
         else this.successor.kick();
@@ -314,6 +320,7 @@ export class ChainReplica {
       $typeName: 'platter.namespace.v1.ForwardResponse',
       durableSequence: durable,
       committedSequence: committed,
+      readsJournalRows: true,
     };
   }
 
@@ -326,8 +333,7 @@ export class ChainReplica {
    * back, e.g. restored from an old disk) is a plain SEQUENCE_GAP and the
    * predecessor probes again.
    */
-  private deliberateGap(request: namespaceV1.ForwardRequest): NamespaceError | undefined {
-    const first = request.entries[0]?.sequence;
+  private deliberateGap(request: namespaceV1.ForwardRequest, first: bigint | undefined): NamespaceError | undefined {
     const held = this.store.applied().sequence;
     const told = this.lastReport;
     if (first === undefined || first <= held + 1n) return undefined;
@@ -630,5 +636,22 @@ export class ChainReplica {
     } finally {
       this.barrierLoop = undefined;
     }
+  }
+}
+
+/** A Forward's entries, from whichever field carries them (with their rows when sent as rows). */
+function forwardedEntries(
+  request: namespaceV1.ForwardRequest,
+): { entries: readonly JournalEntry[]; rows?: Buffer[] } | NamespaceError {
+  if (request.journalRows.length === 0) return { entries: request.entries };
+  if (request.entries.length > 0) {
+    return new NamespaceError('INVALID_ARGUMENT', 'a Forward carries entries or journal rows, not both');
+  }
+  const rows = request.journalRows.map(asBuffer);
+  try {
+    return { entries: rows.map(decodeJournalRow), rows };
+  } catch (error) {
+    if (!(error instanceof JournalRowError)) throw error;
+    return new NamespaceError('INVALID_ARGUMENT', `bad journal row in Forward: ${error.message}`);
   }
 }

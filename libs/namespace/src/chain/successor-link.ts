@@ -4,7 +4,7 @@ import { commonV1, namespaceV1 } from '@platter/proto';
 import type { Logger } from '@platter/telemetry';
 import { errorReason, readErrorDetail } from '@platter/rpc';
 import { NamespaceError } from '../errors.js';
-import type { JournalEntry } from '../journal/journal-entry.js';
+import { decodeJournalRow } from '../journal/journal-row.js';
 import { PeerCalls, REPLICA_CALL_TIMEOUT_MS, type PeerDirectory } from './peer-directory.js';
 import { Wakeup } from './wakeup.js';
 
@@ -35,8 +35,8 @@ export interface SuccessorLinkOptions {
   peers: PeerDirectory;
   /** This replica's last applied sequence. */
   durable: () => bigint;
-  /** Journal entries from `from` (JOURNAL_TRUNCATED when gone). */
-  readJournal: (from: bigint, max: number) => JournalEntry[];
+  /** Journal rows from `from` (JOURNAL_TRUNCATED when gone). */
+  readJournal: (from: bigint, max: number) => Buffer[];
   /** Entries at or below this sequence are gone from our journal. */
   journalFloor: () => bigint;
   /** The successor reported the sequence durable at the tail. */
@@ -50,7 +50,8 @@ export interface SuccessorLinkOptions {
  * The forwarding half of a replica: sends its journal to its successor, in
  * order, one group of entries per Forward and one Forward at a time (entries
  * committed meanwhile go in the next group). After every (re)configuration it
- * first probes (an empty Forward) to learn the successor's durable sequence,
+ * first probes (an empty Forward) to learn the successor's durable sequence
+ * (and whether it takes journal rows as they are stored, or needs entries),
  * and resends from there, so nothing depends on what was sent before.
  *
  * A successor that stands below our journal floor cannot be caught up from
@@ -66,6 +67,8 @@ export class SuccessorLink {
   private loop: Promise<void> | undefined;
   /** What the successor has durably, as last reported (undefined: probe first). */
   private successorDurable: bigint | undefined;
+  /** The successor's last answer said it takes journal rows (else it gets entries). */
+  private successorReadsRows = false;
   private generation = 0;
   /** Forwards go as messages on one ForwardStream per successor (unary to a peer without it). */
   private readonly forward = new PeerCalls(
@@ -98,6 +101,7 @@ export class SuccessorLink {
     if (same) return;
     this.target = target;
     this.successorDurable = undefined;
+    this.successorReadsRows = false;
     this.generation++;
     if (target !== undefined) this.loop ??= this.run();
     this.wakeup.notify();
@@ -126,7 +130,7 @@ export class SuccessorLink {
         continue;
       }
       try {
-        let entries: JournalEntry[] = [];
+        let rows: Buffer[] = [];
         if (this.successorDurable !== undefined) {
           const local = this.opts.durable();
           if (this.successorDurable >= local) {
@@ -137,9 +141,9 @@ export class SuccessorLink {
             if (!notified && this.opts.durable() <= (this.successorDurable ?? 0n)) this.successorDurable = undefined;
             continue;
           }
-          entries = this.entriesFrom(this.successorDurable + 1n, target);
-          if (entries.length === 0) {
-            // Nothing we may send yet (see entriesFrom): wait for new entries, then probe again.
+          rows = this.rowsFrom(this.successorDurable + 1n, target);
+          if (rows.length === 0) {
+            // Nothing we may send yet (see rowsFrom): wait for new entries, then probe again.
             this.successorDurable = undefined;
             await this.wakeup.wait(IDLE_PROBE_MS, signal);
             continue;
@@ -155,15 +159,16 @@ export class SuccessorLink {
               partitionId: this.opts.partition,
               chainEpoch: target.epoch,
               senderReplicaId: this.opts.memberId,
-              entries,
+              ...(this.successorReadsRows ? { journalRows: rows } : { entries: rows.map(decodeJournalRow) }),
             },
           },
           { signal },
         );
         if (res === undefined) throw new RpcError(Code.INTERNAL, 'ForwardStream answered without a ForwardResponse');
-        if (entries.length > 0) this.opts.onHop((performance.now() - started) / 1000, entries.length);
+        if (rows.length > 0) this.opts.onHop((performance.now() - started) / 1000, rows.length);
         if (generation !== this.generation) continue;
         this.successorDurable = res.durableSequence;
+        this.successorReadsRows = res.readsJournalRows;
         this.opts.onCommitted(res.committedSequence);
         failures = 0;
       } catch (error) {
@@ -189,7 +194,7 @@ export class SuccessorLink {
    * holds nothing past the floor yet, as right after our own restore; the
    * next commit gives us one).
    */
-  private entriesFrom(from: bigint, target: LinkTarget): JournalEntry[] {
+  private rowsFrom(from: bigint, target: LinkTarget): Buffer[] {
     try {
       return this.opts.readJournal(from, FORWARD_BATCH_MAX_ENTRIES);
     } catch (error) {

@@ -40,6 +40,12 @@ export function encodeJournalRow(entry: JournalEntry): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * The entry a row holds. Its keys and values are views of `row`, not copies
+ * (rows come fresh from LMDB ranges and from decoded Forward messages, and
+ * copying every key and value was a measurable part of a hop): whoever passes
+ * a row hands its memory over to the entry.
+ */
 export function decodeJournalRow(row: Uint8Array): JournalEntry {
   const buf = asBuffer(row);
   if (buf.length < HEADER_BYTES || buf[0] !== ROW_FORMAT) throw new JournalRowError('bad journal row');
@@ -56,12 +62,24 @@ export function decodeJournalRow(row: Uint8Array): JournalEntry {
   };
   for (let i = 0; i < count; i++) {
     const head = take(2);
-    const database = take(head[1] ?? 0).toString('utf8');
-    const key = Buffer.from(take(take(4).readUInt32BE(0)));
-    const value = Buffer.from(take(take(4).readUInt32BE(0)));
+    const database = databaseName(take(head[1] ?? 0));
+    const key = take(take(4).readUInt32BE(0));
+    const value = take(take(4).readUInt32BE(0));
     // Literals, not create(): it walks the schema by reflection, per mutation of every entry a link forwards.
     mutations.push({ $typeName: 'platter.namespace.v1.KvMutation', database, key, kind: head[0] ?? 0, value });
   }
   if (at !== buf.length) throw new JournalRowError('trailing bytes in journal row');
   return { $typeName: 'platter.namespace.v1.JournalEntry', sequence, formatVersion, mutations };
+}
+
+// Fatal, so that decoding is canonical (a replica stores a forwarded row as it
+// came and applies what it decoded: the two must say the same).
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function databaseName(bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new JournalRowError('database name is not UTF-8');
+  }
 }

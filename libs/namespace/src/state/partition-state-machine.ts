@@ -147,15 +147,17 @@ export class PartitionStateMachine {
    * Other replicas: applies entries in sequence order in one transaction and
    * flushes. Entries already applied are skipped (after checking they are
    * ours); a gap, a stale epoch or an unknown format stops application there.
+   * `rows[i]`, when given, is the journal row entries[i] was decoded from.
    */
-  async apply(entries: readonly JournalEntry[]): Promise<ApplyResult> {
+  async apply(entries: readonly JournalEntry[], rows?: readonly Buffer[]): Promise<ApplyResult> {
+    if (rows !== undefined && rows.length !== entries.length) throw new Error('one row per entry');
     return this.store.write(() => {
       let applied = 0;
-      for (const entry of entries) {
+      for (const [i, entry] of entries.entries()) {
         try {
           // applyEntry checks everything before it writes; a throw after
           // that is a store failure and rolls back the whole batch.
-          if (this.store.applyEntry(entry) === 'applied') applied++;
+          if (this.store.applyEntry(entry, rows?.[i]) === 'applied') applied++;
         } catch (error) {
           if (!(error instanceof NamespaceError)) throw error;
           return { durableSequence: this.store.applied().sequence, applied, error };

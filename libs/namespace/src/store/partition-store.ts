@@ -157,14 +157,18 @@ export class PartitionStore {
    * that successor needs a state transfer.
    */
   readJournal(fromSequence: bigint, maxEntries: number): JournalEntry[] {
+    return this.readJournalRows(fromSequence, maxEntries).map(decodeJournalRow);
+  }
+
+  /** As readJournal, the rows as stored (journal-row.ts): what a link forwards. */
+  readJournalRows(fromSequence: bigint, maxEntries: number): Buffer[] {
     const floor = this.journalFloor();
     if (fromSequence <= floor) {
       throw new NamespaceError('JOURNAL_TRUNCATED', `journal starts after ${floor}`, { currentSequence: floor });
     }
-    const out: JournalEntry[] = [];
-    for (const row of this.range('journal', { start: u64be(fromSequence), limit: maxEntries })) {
-      out.push(decodeJournalRow(row.value));
-    }
+    const out: Buffer[] = [];
+    // lmdb-js copies every value a range yields, so the rows are ours to keep.
+    for (const row of this.range('journal', { start: u64be(fromSequence), limit: maxEntries })) out.push(row.value);
     return out;
   }
 
@@ -231,11 +235,13 @@ export class PartitionStore {
    * journal row and (as its last mutation) the applied mark. Idempotent by
    * sequence: an entry already applied is skipped after checking that it is
    * the one we have (a different one means the replicas diverged).
+   * `row`, when the caller holds it, is the entry's journal row (the entry
+   * was decoded from it), stored as it is instead of encoding the entry again.
    */
-  applyEntry(entry: JournalEntry): ApplyOutcome {
+  applyEntry(entry: JournalEntry, row?: Buffer): ApplyOutcome {
     this.assertWriting();
     const applied = this.applied();
-    const encoded = encodeJournalRow(entry);
+    const encoded = row ?? encodeJournalRow(entry);
     if (entry.sequence <= applied.sequence) {
       const ours = this.get('journal', u64be(entry.sequence));
       if (ours !== undefined && !ours.equals(asBuffer(encoded))) {

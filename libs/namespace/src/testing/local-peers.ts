@@ -15,6 +15,14 @@ type Impl = ServiceImpl<typeof namespaceV1.NamespaceReplicaService>;
 export class LocalPeers implements PeerDirectory {
   private readonly impls = new Map<string, Impl>();
   readonly down = new Set<string>();
+  /**
+   * Members that answer like a replica from before ForwardRequest.journal_rows:
+   * they never offer to take rows, and a Forward that carries rows anyway
+   * fails (a real one would have taken it for an empty probe).
+   */
+  readonly withoutJournalRows = new Set<string>();
+  /** Journal rows each member has been forwarded. */
+  readonly journalRowsReceived = new Map<string, number>();
 
   register(memberId: string, lookup: ReplicaLookup): void {
     this.impls.set(memberId, createReplicaService(lookup));
@@ -25,6 +33,17 @@ export class LocalPeers implements PeerDirectory {
     if (impl === undefined) return undefined;
     const check = (): void => {
       if (this.down.has(memberId)) throw new RpcError(Code.UNAVAILABLE, `${memberId} is down`);
+    };
+    const forwardIn = (req: namespaceV1.ForwardRequest): namespaceV1.ForwardRequest => {
+      if (req.journalRows.length > 0 && this.withoutJournalRows.has(memberId)) {
+        throw new RpcError(Code.INTERNAL, `${memberId} predates journal rows`);
+      }
+      this.journalRowsReceived.set(memberId, (this.journalRowsReceived.get(memberId) ?? 0) + req.journalRows.length);
+      return req;
+    };
+    const forwardOut = (res: namespaceV1.ForwardResponse): namespaceV1.ForwardResponse => {
+      if (this.withoutJournalRows.has(memberId)) res.readsJournalRows = false;
+      return res;
     };
     const ctx = (): HandlerContext => ({
       signal: new AbortController().signal,
@@ -38,25 +57,33 @@ export class LocalPeers implements PeerDirectory {
       input: I,
       output: O,
       handle: (checked: AsyncIterable<MessageShape<I>>) => AsyncIterable<MessageInitShape<O>>,
+      hooks: {
+        request?: (m: MessageShape<I>) => void;
+        response?: (m: MessageShape<O>) => void;
+      } = {},
     ): AsyncGenerator<MessageShape<O>> {
       check();
       const checked = async function* (): AsyncGenerator<MessageShape<I>> {
         for await (const r of requests) {
           check();
-          yield create(input, r as never);
+          const m = create(input, r as never);
+          hooks.request?.(m);
+          yield m;
         }
       };
       for await (const m of handle(checked())) {
         check();
-        yield create(output, m);
+        const out = create(output, m);
+        hooks.response?.(out);
+        yield out;
       }
     }
     const client = {
       forward: async (req: unknown) => {
         check();
-        const res = await impl.forward(create(namespaceV1.ForwardRequestSchema, req as never), ctx());
+        const res = await impl.forward(forwardIn(create(namespaceV1.ForwardRequestSchema, req as never)), ctx());
         check();
-        return create(namespaceV1.ForwardResponseSchema, res);
+        return forwardOut(create(namespaceV1.ForwardResponseSchema, res));
       },
       ack: async (req: unknown) => {
         check();
@@ -74,8 +101,19 @@ export class LocalPeers implements PeerDirectory {
       },
       // The streams as gRPC runs them: each request and answer passes the down check.
       forwardStream: (requests: AsyncIterable<unknown>) =>
-        bidi(requests, namespaceV1.ForwardStreamRequestSchema, namespaceV1.ForwardStreamResponseSchema, (r) =>
-          impl.forwardStream(r, ctx()),
+        bidi(
+          requests,
+          namespaceV1.ForwardStreamRequestSchema,
+          namespaceV1.ForwardStreamResponseSchema,
+          (r) => impl.forwardStream(r, ctx()),
+          {
+            request: (m) => {
+              if (m.forward) forwardIn(m.forward);
+            },
+            response: (m) => {
+              if (m.forward) forwardOut(m.forward);
+            },
+          },
         ),
       ackStream: (requests: AsyncIterable<unknown>) =>
         bidi(requests, namespaceV1.AckStreamRequestSchema, namespaceV1.AckStreamResponseSchema, (r) =>
