@@ -395,6 +395,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       lookups,
       list1000: {
         inFlight: LIST_IN_FLIGHT,
+        bucketKeys: args.listKeys,
         ...list,
         meanKeysPerPage: Math.round(listedLoaded / Math.max(1, list.count)),
       },
