@@ -41,10 +41,10 @@ export function encodeJournalRow(entry: JournalEntry): Buffer {
 }
 
 /**
- * The entry a row holds. Its keys and values are views of `row`, not copies
- * (rows come fresh from LMDB ranges and from decoded Forward messages, and
- * copying every key and value was a measurable part of a hop): whoever passes
- * a row hands its memory over to the entry.
+ * The entry a row holds. Its keys and values are views of `row`, not copies:
+ * rows come fresh from LMDB ranges (lmdb-js copies what a range yields) and
+ * from decoded Forward messages, so a copy of each would buy nothing. Whoever
+ * passes a row hands its memory over to the entry.
  */
 export function decodeJournalRow(row: Uint8Array): JournalEntry {
   const buf = asBuffer(row);
