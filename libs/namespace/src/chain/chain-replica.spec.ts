@@ -181,7 +181,8 @@ describe('a chain of replicas in one process', () => {
     );
     await until('acks reach the head', () => a.committed === a.durable && b.durable === a.durable);
     expect(peers.journalRowsReceived.get('b')).toBe(0);
-    expect(peers.journalRowsReceived.get('c')).toBe(Number(a.durable));
+    // At least every entry once (a resent Forward after a slow answer may carry some again).
+    expect(peers.journalRowsReceived.get('c')).toBeGreaterThanOrEqual(Number(a.durable));
     for (const x of [b, c]) {
       expect(x.stateMachine.store.digest()).toBe(a.stateMachine.store.digest());
       expect(x.stateMachine.store.readJournalRows(1n, 100)).toEqual(a.stateMachine.store.readJournalRows(1n, 100));
