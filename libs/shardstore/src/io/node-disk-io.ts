@@ -2,6 +2,21 @@ import * as fs from 'node:fs/promises';
 import { constants } from 'node:fs';
 import type { DiskIo, IoFile } from './disk-io.js';
 
+/** Writes all of `buffer[offset..offset+length)` at `position`, looping over short writes. */
+async function writeFully(
+  handle: fs.FileHandle,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await handle.write(buffer, offset + done, length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
 class NodeIoFile implements IoFile {
   /** A second descriptor of the file opened O_DSYNC, for writeDurable (opened on first use). */
   private dsync: Promise<fs.FileHandle> | undefined;
@@ -21,12 +36,8 @@ class NodeIoFile implements IoFile {
     return done;
   }
 
-  async write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
-    let done = 0;
-    while (done < length) {
-      const { bytesWritten } = await this.handle.write(buffer, offset + done, length - done, position + done);
-      done += bytesWritten;
-    }
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+    return writeFully(this.handle, buffer, offset, length, position);
   }
 
   async writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
@@ -38,11 +49,7 @@ class NodeIoFile implements IoFile {
       this.dsync = undefined;
       throw err;
     }
-    let done = 0;
-    while (done < length) {
-      const { bytesWritten } = await handle.write(buffer, offset + done, length - done, position + done);
-      done += bytesWritten;
-    }
+    await writeFully(handle, buffer, offset, length, position);
   }
 
   datasync(): Promise<void> {

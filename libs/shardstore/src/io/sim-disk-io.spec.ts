@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import type { IoFile } from './disk-io.js';
 import { SimDiskIo } from './sim-disk-io.js';
 
 async function text(io: SimDiskIo, path: string): Promise<string> {
   return Buffer.from(await io.readFile(path)).toString();
+}
+
+/** A fresh disk holding /d/a, an empty file whose name (and directory) are already durable. */
+async function fileWithDurableName(): Promise<{ io: SimDiskIo; f: IoFile }> {
+  const io = new SimDiskIo();
+  await io.mkdir('/d');
+  await io.syncDir('/');
+  const f = await io.open('/d/a', 'create');
+  await io.syncDir('/d');
+  return { io, f };
 }
 
 describe('SimDiskIo', () => {
@@ -25,11 +36,7 @@ describe('SimDiskIo', () => {
   });
 
   it('loses the writes of a failed fsync for good, like Linux', async () => {
-    const io = new SimDiskIo();
-    await io.mkdir('/d');
-    await io.syncDir('/');
-    const f = await io.open('/d/a', 'create');
-    await io.syncDir('/d');
+    const { io, f } = await fileWithDurableName();
     await f.write(Buffer.from('data'), 0, 4, 0);
     io.failNext({ ops: ['sync'] });
     await expect(f.datasync()).rejects.toMatchObject({ code: 'EIO' });
@@ -39,11 +46,7 @@ describe('SimDiskIo', () => {
   });
 
   it('keeps a durable write across a crash, and only its own bytes', async () => {
-    const io = new SimDiskIo();
-    await io.mkdir('/d');
-    await io.syncDir('/');
-    const f = await io.open('/d/a', 'create');
-    await io.syncDir('/d');
+    const { io, f } = await fileWithDurableName();
     await f.write(Buffer.from('lost'), 0, 4, 0);
     await f.writeDurable(Buffer.from('kept'), 0, 4, 4);
     io.crash();
@@ -51,11 +54,7 @@ describe('SimDiskIo', () => {
   });
 
   it('fails a durable write whose flush fails, and loses it like a failed fsync', async () => {
-    const io = new SimDiskIo();
-    await io.mkdir('/d');
-    await io.syncDir('/');
-    const f = await io.open('/d/a', 'create');
-    await io.syncDir('/d');
+    const { io, f } = await fileWithDurableName();
     io.failNext({ ops: ['sync'] });
     await expect(f.writeDurable(Buffer.from('data'), 0, 4, 0)).rejects.toMatchObject({ code: 'EIO' });
     // Still in the cache, as after a failed fsync; not on the medium.
@@ -65,11 +64,7 @@ describe('SimDiskIo', () => {
   });
 
   it('fails a durable write when a concurrent fsync of its file fails and loses it', async () => {
-    const io = new SimDiskIo();
-    await io.mkdir('/d');
-    await io.syncDir('/');
-    const f = await io.open('/d/a', 'create');
-    await io.syncDir('/d');
+    const { io, f } = await fileWithDurableName();
     const durable = f.writeDurable(Buffer.from('data'), 0, 4, 0);
     io.failNext({ ops: ['sync'] });
     const sync = f.datasync();
