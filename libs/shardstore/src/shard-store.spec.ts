@@ -158,6 +158,29 @@ describe('ShardStore on real files and LMDB', () => {
     for (let i = 0; i < 32; i++) expect(await s.get(`g${i}`)).toEqual(patternBytes(i, 4096));
   });
 
+  it('acknowledges no record before the writes of the records ahead of it in the extent finish', async () => {
+    // 32 records of 4 KiB go out as several writes (the coalescer starts one
+    // per 64 KiB queued); the first of them is held back, so the later writes
+    // finish first. A record is acknowledged only once every record before it
+    // is on disk — else a crash could leave it past a hole no scan crosses.
+    const faults = new FaultInjector(3);
+    const s = await openStore({ extentSizeBytes: 2 ** 20, faults });
+    await s.put('warm', patternBytes(0, 10));
+    const held = 300;
+    faults.add({ ops: ['write'], pathIncludes: 'extents', delayMs: held, times: 1 });
+    faults.add({ ops: ['write'], pathIncludes: 'extents' }); // counts the writes
+    const firedBefore = faults.fired;
+    const t0 = performance.now();
+    const acked = await Promise.all(
+      Array.from({ length: 32 }, (_, i) => s.put(`o${i}`, patternBytes(i, 4096)).then(() => performance.now() - t0)),
+    );
+    const writes = faults.fired - firedBefore - 1; // the held write fired both rules
+    expect(writes).toBeGreaterThanOrEqual(2);
+    // Timers may fire up to a millisecond early.
+    expect(Math.min(...acked)).toBeGreaterThanOrEqual(held - 2);
+    for (let i = 0; i < 32; i++) expect(await s.get(`o${i}`)).toEqual(patternBytes(i, 4096));
+  });
+
   it('rolls extents over and compacts mostly-dead ones, keeping live data', async () => {
     const s = await openStore({ extentSizeBytes: 16 * 1024 });
     for (let i = 0; i < 40; i++) await s.put(`k${String(i).padStart(2, '0')}`, patternBytes(i, 3000));

@@ -402,6 +402,7 @@ export class ShardStore {
         shardId,
         record,
         slot,
+        notLive: cur === undefined || cur.entry.state !== 'live',
         entry: {
           state: 'live',
           extentId: slot.extent.id,

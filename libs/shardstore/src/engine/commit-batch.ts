@@ -72,7 +72,21 @@ export interface LogRecord {
 }
 
 export type CommitRequest =
-  | { kind: 'put'; shardId: string; entry: ShardEntry; record: LogRecord; slot?: Reservation }
+  | {
+      kind: 'put';
+      shardId: string;
+      entry: ShardEntry;
+      record: LogRecord;
+      slot?: Reservation;
+      /**
+       * The writer looked the id up under its lock and found no live entry.
+       * Nothing can make it live before this decision (only operations on
+       * the id do, and the lock holds them off; dropping an extent removes
+       * tombstones only), so the decision skips a second index lookup,
+       * which is an LMDB read for every new id. Recovery never sets it.
+       */
+      notLive?: boolean;
+    }
   | { kind: 'delete'; shardId: string; time: number; sequence: number; record: LogRecord; slot?: Reservation }
   | { kind: 'move'; shardId: string; from: RecordPlace; entry: ShardEntry; record: LogRecord; slot?: Reservation }
   | { kind: 'drop-extent'; extent: Extent };
@@ -125,7 +139,7 @@ export class Plan {
   decide(req: CommitRequest): CommitResult {
     switch (req.kind) {
       case 'put': {
-        const cur = this.look(req.shardId);
+        const cur = req.notLive === true ? undefined : this.look(req.shardId);
         if (cur && 'corrupt' in cur) throw new CorruptionError(req.shardId, `index entry: ${cur.corrupt}`);
         if (cur?.entry.state === 'live') {
           // Shard ids are unique per write; an identical retry is idempotent.
@@ -283,14 +297,20 @@ export class BatchCommitter {
     let finished!: () => void;
     this.stageChain = new Promise<void>((r) => (finished = r));
     try {
-      const logged = new Set(plan.applied.map((r) => r.extent));
+      // The end of the last record this batch applies, per extent.
+      const logged = new Map<Extent, number>();
+      for (const r of plan.applied) logged.set(r.extent, Math.max(logged.get(r.extent) ?? 0, r.offset + r.length));
       let viaIndex = false;
       if (logged.size > 0) {
         // Every record before ours in these extents must be reachable by a
-        // recovery scan: wait for the first writes (prefixes) already started.
-        // They are durable once done, so a batch of records written whole in
-        // their first write (small puts, deletes) needs no sync of its own.
-        await Promise.allSettled([...logged].flatMap((e) => [...e.firstWrites]));
+        // recovery scan: wait for the first writes (prefixes) started before
+        // them. They are durable once done, so a batch of records written
+        // whole in their first write (small puts, deletes) needs no sync of
+        // its own. Later records' writes are no concern of ours: waiting for
+        // them too would chain each batch to the next one's I/O.
+        const before: Array<Promise<void>> = [];
+        for (const [e, end] of logged) for (const [p, at] of e.firstWrites) if (at < end) before.push(p);
+        await Promise.allSettled(before);
         // A prefix that could not be written (no space) hides what follows it
         // from the scan: those records are acknowledged once the index has them.
         viaIndex = plan.applied.some((r) => r.extent.chainBreak !== undefined && r.offset > r.extent.chainBreak);

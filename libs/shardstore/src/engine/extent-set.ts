@@ -39,8 +39,11 @@ export class Extent {
   dirty = false;
   /** Its removal is decided: the flusher must not write its metadata back. */
   dropped = false;
-  /** First writes (record prefixes) in flight: a log sync of this extent waits for them. */
-  readonly firstWrites = new Set<Promise<void>>();
+  /**
+   * First writes (record prefixes) in flight, by offset: a batch applying a
+   * record here waits for those before it.
+   */
+  readonly firstWrites = new Map<Promise<void>, number>();
   coalescer: WriteCoalescer | undefined;
   /**
    * Offset of the first reservation whose first write failed (no space): a
@@ -187,7 +190,7 @@ export class ExtentSet {
       }
       throw err;
     });
-    e.firstWrites.add(p);
+    e.firstWrites.set(p, offset);
     const done = (): void => {
       e.firstWrites.delete(p);
     };

@@ -12,6 +12,18 @@ import type { SizedBufferPool } from './buffer-pool.js';
 /** Largest single coalesced write: past this, a run is split (bounds the copy and the buffer). */
 const MAX_COALESCED_BYTES = 1024 * 1024;
 
+/**
+ * Queued bytes that start a write at once, before the turn ends. Writers
+ * answered together come back together; without this their next records
+ * would all wait for the end of the turn and go out as one write, so the
+ * event loop would prepare every record while the disk sat idle, then sit
+ * idle itself during the write. Starting a write once this much is queued
+ * lets the disk take the first records while the loop prepares the rest,
+ * and the writers split into cohorts whose CPU and I/O overlap. (32 writers
+ * of 4 KiB: two writes of ~64 KiB per turn.)
+ */
+const EARLY_WRITE_BYTES = 64 * 1024;
+
 interface Queued {
   bytes: Buffer;
   offset: number;
@@ -21,6 +33,7 @@ interface Queued {
 
 export class WriteCoalescer {
   private queue: Queued[] = [];
+  private queuedBytes = 0;
   private scheduled = false;
 
   constructor(
@@ -32,7 +45,9 @@ export class WriteCoalescer {
   write(bytes: Buffer, offset: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ bytes, offset, resolve, reject });
-      if (!this.scheduled) {
+      this.queuedBytes += bytes.length;
+      if (this.queuedBytes >= EARLY_WRITE_BYTES) void this.flush();
+      else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
       }
@@ -40,9 +55,12 @@ export class WriteCoalescer {
   }
 
   private async flush(): Promise<void> {
+    // A scheduled flush left behind by an early one finds the queue empty or holding later writes: both fine.
     this.scheduled = false;
     const q = this.queue.sort((a, b) => a.offset - b.offset);
     this.queue = [];
+    this.queuedBytes = 0;
+    if (q.length === 0) return;
     let file: IoFile;
     try {
       file = await this.file();

@@ -1,4 +1,5 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { LmdbCommitThread, type LmdbOpenOptions } from './lmdb-commit-thread.js';
 import { INDEX_TABLES, type IndexOp, type IndexRangeOptions, type IndexStore, type IndexTable } from './index-store.js';
 
 // Address space reserved for the index map; LMDB grows the file lazily, so this
@@ -25,22 +26,31 @@ const keyOf = (key: string): Buffer => Buffer.from(key, 'utf8');
 export class LmdbIndexStore implements IndexStore {
   private readonly tables: Map<IndexTable, Database<Buffer, Buffer>>;
 
-  private constructor(private readonly root: RootDatabase<Buffer, Buffer>) {
+  private constructor(
+    private readonly root: RootDatabase<Buffer, Buffer>,
+    private readonly thread: LmdbCommitThread,
+  ) {
     this.tables = new Map(
       INDEX_TABLES.map((t) => [t, root.openDB<Buffer, Buffer>({ name: t, encoding: 'binary', keyEncoding: 'binary' })]),
     );
   }
 
   static open(options: LmdbIndexOptions): LmdbIndexStore {
-    const root = open<Buffer, Buffer>({
+    const lmdbOptions: LmdbOpenOptions = {
       path: options.path,
       mapSize: options.mapSizeBytes ?? DEFAULT_MAP_SIZE_BYTES,
       maxDbs: MAX_DBS,
       encoding: 'binary',
       keyEncoding: 'binary',
       overlappingSync: false,
-    });
-    return new LmdbIndexStore(root);
+    };
+    const root = open<Buffer, Buffer>(lmdbOptions);
+    return new LmdbIndexStore(root, new LmdbCommitThread(lmdbOptions, INDEX_TABLES));
+  }
+
+  /** Commits go to the commit thread (once it runs; before, they run here). */
+  get committingOnThread(): boolean {
+    return this.thread.online;
   }
 
   get(table: IndexTable, key: string): Uint8Array | undefined {
@@ -66,6 +76,15 @@ export class LmdbIndexStore implements IndexStore {
   async commit(ops: readonly IndexOp[]): Promise<void> {
     if (ops.length === 0) return;
     try {
+      if (this.thread.online) {
+        await this.thread.commit(ops);
+        // This thread's read snapshot is renewed once per turn; the commit
+        // came from another thread, so renew it now or the next read may not
+        // see it (and the staged copy is about to go).
+        this.root.resetReadTxn();
+        return;
+      }
+      // Until the worker runs (or if it died): here, the same transaction.
       await this.root.transaction(() => {
         for (const op of ops) {
           const db = this.db(op.table);
@@ -80,6 +99,7 @@ export class LmdbIndexStore implements IndexStore {
   }
 
   async close(): Promise<void> {
+    await this.thread.close();
     await this.root.close();
   }
 
