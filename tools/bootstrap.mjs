@@ -3,11 +3,12 @@
 // It may run before `npm install`, so it uses nothing but Node's standard library:
 // it installs what is missing (npm packages; etcd, Redis and ISA-L from Debian when
 // run as root), builds, then hands over to the real command.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { handOver } from './bootstrap-handover.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_NODE = [20, 19];
@@ -42,12 +43,12 @@ if (spec.clients) ensureDebianPackages(CLIENTS, 'The compatibility run needs');
 // Exits 0 and says why when it cannot build: the codec then runs on its slow fallback.
 step('build the ISA-L addon', () => run(process.execPath, ['libs/isal/scripts/build-native.mjs']));
 step('build', () => run('npx', ['tsc', '-b']));
-const child = spawnSync(process.execPath, [path.join(ROOT, spec.run[0]), ...spec.run.slice(1), ...args], {
-  cwd: ROOT,
-  stdio: 'inherit',
-  env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
-});
-process.exit(child.status ?? 1);
+process.exit(
+  await handOver(process.execPath, [path.join(ROOT, spec.run[0]), ...spec.run.slice(1), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+  }),
+);
 
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
