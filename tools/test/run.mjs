@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { handOver } from '../bootstrap-handover.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'node_modules/.bin');
@@ -38,7 +39,7 @@ if (only.length === 0) {
   // that no longer matches the types it drives fails instead of passing on by luck.
   check('types: every source and test file', ['tsc', '-p', 'tsconfig.spec.json']);
 }
-vitest();
+await vitest();
 
 if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
@@ -74,16 +75,17 @@ function bufBreaking() {
   check('proto: buf breaking against HEAD~1', ['buf', 'breaking', '--against', '.git#ref=HEAD~1']);
 }
 
-function vitest() {
+// The longest step, so a signal that stops `npm test` is passed on to it (see bootstrap-handover.mjs).
+async function vitest() {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'platter-vitest-')), 'results.json');
-  const r = spawnSync('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...only], {
-    cwd: ROOT,
-    env: ENV,
-    stdio: 'inherit',
-  });
+  const status = await handOver(
+    'vitest',
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...only],
+    { cwd: ROOT, env: ENV },
+  );
   if (!fs.existsSync(out)) {
     failed++;
-    failures.push(`vitest produced no results (exit ${r.status})`);
+    failures.push(`vitest produced no results (exit ${status})`);
     return;
   }
   const res = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -102,9 +104,9 @@ function vitest() {
     failed += skipped;
     failures.push(`${skipped} skipped or todo tests (a skipped test is a defect)`);
   }
-  if (r.status !== 0 && res.numFailedTests === 0 && brokenFiles.length === 0) {
+  if (status !== 0 && res.numFailedTests === 0 && brokenFiles.length === 0) {
     failed++;
-    failures.push(`vitest exited ${r.status} without a failed test`);
+    failures.push(`vitest exited ${status} without a failed test`);
   }
 }
 
