@@ -201,6 +201,7 @@ export class ShardStore {
     dir: string,
   ) {
     this.space = new SpaceGuard(io, dir, config.reserveFreeBytes);
+    this.extents.onDurableWrite = (startedNs, ok, bytes) => this.opStats.observe('durableWrite', startedNs, ok, bytes);
     this.flusher = new IndexFlusher(
       {
         staged: this.staged,

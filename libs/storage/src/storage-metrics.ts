@@ -99,6 +99,11 @@ export function registerStorageMetrics(registry: Registry, sources: StorageMetri
   );
   for (const [op, name, help] of [
     ['fsync', 'platter_shardstore_fsync_seconds', 'Extent fdatasync latency per group-commit batch'],
+    [
+      'durableWrite',
+      'platter_shardstore_durable_write_seconds',
+      'Latency of durable (O_DSYNC) writes of coalesced record starts: for small records, the flush',
+    ],
     ['indexCommit', 'platter_shardstore_index_commit_seconds', 'Durable LMDB index commit latency per batch'],
   ] as const) {
     perDisk(name, help, 'histogram', ({ stats }, l) => {

@@ -105,6 +105,8 @@ describe('per-disk metrics', () => {
     expect(text).toMatch(/platter_shardstore_operations_total\{disk="m1",op="put",result="ok"\} 1/);
     expect(text).toMatch(/platter_shardstore_operation_seconds_bucket\{disk="m1",op="get",le="\+Inf"\} \d+/);
     expect(text).toMatch(/platter_shardstore_fsync_seconds_count\{disk="m1"\} [1-9]/);
+    // The put's first write (its record's start) is a durable write.
+    expect(text).toMatch(/platter_shardstore_durable_write_seconds_count\{disk="m1"\} [1-9]/);
     expect(text).toMatch(/platter_storage_queue_depth\{disk="m1"\} 0/);
     expect(text).toMatch(/platter_storage_corruptions_total\{disk="m1"\} 1/);
     expect(text).toMatch(/platter_storage_rpc_bytes_total\{disk="m1",direction="received"\} 100000/);

@@ -104,6 +104,8 @@ export class ExtentSet {
   private readonly coalesceBuffers = new SizedBufferPool(COALESCE_POOL_RETAIN_BYTES);
   /** Set when the disk failed: no more reservations (see IndexFlusher.fence). */
   frozen = false;
+  /** Told of every durable first write (the store times them: for small records they are the flush). */
+  onDurableWrite: ((startedNs: bigint, ok: boolean, bytes: number) => void) | undefined;
 
   constructor(
     private readonly io: DiskIo,
@@ -178,7 +180,11 @@ export class ExtentSet {
   }
 
   private writeFirst(e: Extent, bytes: Buffer, offset: number): Promise<void> {
-    e.coalescer ??= new WriteCoalescer(() => this.fileOf(e), this.coalesceBuffers);
+    e.coalescer ??= new WriteCoalescer(
+      () => this.fileOf(e),
+      this.coalesceBuffers,
+      (startedNs, ok, bytes) => this.onDurableWrite?.(startedNs, ok, bytes),
+    );
     const p = e.coalescer.write(bytes, offset).catch((err: unknown) => {
       if (isNoSpace(err)) {
         e.chainBreak = Math.min(e.chainBreak ?? offset, offset);

@@ -6,7 +6,8 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ] as const;
 
-export type OpName = 'put' | 'get' | 'delete' | 'stat' | 'list' | 'verify' | 'compact' | 'fsync' | 'indexCommit';
+export type OpName =
+  'put' | 'get' | 'delete' | 'stat' | 'list' | 'verify' | 'compact' | 'fsync' | 'durableWrite' | 'indexCommit';
 
 export interface OpSnapshot {
   count: number;

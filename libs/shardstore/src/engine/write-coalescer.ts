@@ -39,6 +39,8 @@ export class WriteCoalescer {
   constructor(
     private readonly file: () => Promise<IoFile>,
     private readonly pool: SizedBufferPool,
+    /** Told of every durable write: when it started (hrtime), whether it succeeded, its bytes. */
+    private readonly observe?: (startedNs: bigint, ok: boolean, bytes: number) => void,
   ) {}
 
   /** Writes `bytes` at `offset`, with whatever else is written next to it in this turn; settles when it is written. */
@@ -92,10 +94,13 @@ export class WriteCoalescer {
       }
       buf = pooled.subarray(0, length);
     }
+    const started = process.hrtime.bigint();
     try {
       await file.writeDurable(buf, 0, length, run[0]!.offset);
+      this.observe?.(started, true, length);
       for (const w of run) w.resolve();
     } catch (err) {
+      this.observe?.(started, false, length);
       // Nobody knows how much of the run got written: every record in it failed.
       for (const w of run) w.reject(err);
     } finally {
