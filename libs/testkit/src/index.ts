@@ -3,7 +3,7 @@ export { Cleanup } from './cleanup.js';
 export { BinaryNotFoundError, CleanupError, ProcessStartError, TestkitError, WaitTimeoutError } from './errors.js';
 export { startEtcd, type EtcdHandle, type StartEtcdOptions } from './etcd.js';
 export { freePort } from './free-port.js';
-export { startProcess, type ProcessExit, type ProcessHandle, type StartProcessOptions } from './process.js';
+export { isAlive, startProcess, type ProcessExit, type ProcessHandle, type StartProcessOptions } from './process.js';
 export { pingRedis, startRedis, type RedisHandle, type StartRedisOptions } from './redis.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export {

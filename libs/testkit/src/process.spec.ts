@@ -6,17 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from './cleanup.js';
 import { ProcessStartError } from './errors.js';
 import { freePort } from './free-port.js';
-import { startProcess } from './process.js';
+import { isAlive, startProcess } from './process.js';
 import { waitFor } from './wait-for.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // A tiny HTTP server that becomes ready after a delay, so readiness polling is exercised.
 const SERVER_SCRIPT = `

@@ -317,6 +317,16 @@ async function safeProbe(probe: () => boolean | Promise<boolean>): Promise<boole
   }
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Signals whose delivery ends a process by default, so waiting for the exit makes sense. */
 export function isTerminatingSignal(signal: NodeJS.Signals): boolean {
   return !['SIGSTOP', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGCHLD', 'SIGWINCH', 'SIGURG'].includes(signal);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '@platter/testkit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const HANDOVER = path.join(ROOT, 'tools/bootstrap-handover.mjs');
@@ -62,15 +63,6 @@ function bootstrapLike(command: string): { proc: ChildProcess; output: () => str
 const exited = (proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
   new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('the bootstrap hands over to the command', () => {
   it('passes a SIGTERM sent to it alone on to the command, and leaves with its exit code', async () => {
     const b = bootstrapLike(COMMAND);
@@ -78,13 +70,13 @@ describe('the bootstrap hands over to the command', () => {
     const exit = exited(b.proc);
     process.kill(b.proc.pid!, 'SIGINT'); // forwarded; this command does not stop for it
     await new Promise((r) => setTimeout(r, 200));
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     process.kill(b.proc.pid!, 'SIGTERM');
     expect(await exit).toEqual({ code: 3, signal: null });
     expect(b.output()).toContain('got SIGINT');
     expect(b.output()).toContain('got SIGTERM');
-    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(alive(pid)).toBe(false);
+    for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(isAlive(pid)).toBe(false);
   });
 
   it('leaves with 128 + the signal number when a signal ended the command', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { newAccessKey } from '@platter/cluster';
-import { startEtcd, startRedis, waitFor } from '@platter/testkit';
+import { isAlive, startEtcd, startRedis, waitFor } from '@platter/testkit';
 import { Supervisor } from './supervisor.js';
 import { START_ORDER, expandTopology, loadTopology, type ProcessSpec } from './topology.js';
 
@@ -48,7 +48,7 @@ switch (command) {
 
 async function runForeground(): Promise<void> {
   const running = readState();
-  if (running && alive(running.pid) && running.pid !== process.pid) {
+  if (running && isAlive(running.pid) && running.pid !== process.pid) {
     say(`already running (pid ${running.pid}); \`npm run stop\` stops it`);
     printEnv();
     process.exit(0);
@@ -194,7 +194,7 @@ async function waitForActiveDisks(endpoints: string[], specs: ProcessSpec[]): Pr
 async function detach(): Promise<void> {
   fs.mkdirSync(logsDir, { recursive: true });
   const running = readState();
-  if (running && alive(running.pid)) {
+  if (running && isAlive(running.pid)) {
     say(`already running (pid ${running.pid})`);
     printEnv();
     return;
@@ -234,13 +234,16 @@ async function detach(): Promise<void> {
 
 async function stop(): Promise<void> {
   const state = readState();
-  if (!state || !alive(state.pid)) {
+  if (!state || !isAlive(state.pid)) {
     say('not running');
     fs.rmSync(stateFile, { force: true });
     return;
   }
   process.kill(state.pid, 'SIGTERM');
-  await waitFor('the local cluster to stop', () => !alive(state.pid), { timeoutMs: STOP_TIMEOUT_MS, intervalMs: 200 });
+  await waitFor('the local cluster to stop', () => !isAlive(state.pid), {
+    timeoutMs: STOP_TIMEOUT_MS,
+    intervalMs: 200,
+  });
   say('stopped');
 }
 
@@ -258,15 +261,6 @@ function readState(): LauncherState | undefined {
 
 function writeState(state: LauncherState): void {
   fs.writeFileSync(stateFile, JSON.stringify(state));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function say(line: string): void {
