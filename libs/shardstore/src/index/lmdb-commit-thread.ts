@@ -64,7 +64,7 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-export function packOps(tables: readonly IndexTable[], ops: readonly IndexOp[]): Buffer {
+function packOps(tables: readonly IndexTable[], ops: readonly IndexOp[]): Buffer {
   let size = 0;
   for (const op of ops) size += 9 + op.key.length * 3 + (op.value?.byteLength ?? 0);
   // Not from Buffer's shared pool: this memory is transferred to the worker.
@@ -90,8 +90,7 @@ export class LmdbCommitThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  /** Set once the worker is running; until then (and after it died) commits run on the caller's thread. */
-  online = false;
+  private started = false;
   private dead: Error | undefined;
 
   constructor(
@@ -101,7 +100,7 @@ export class LmdbCommitThread {
     const lmdbPath = createRequire(import.meta.url).resolve('lmdb');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { lmdbPath, options, tables } });
     this.worker.unref();
-    this.worker.on('online', () => (this.online = !this.dead));
+    this.worker.on('online', () => (this.started = true));
     this.worker.on('message', (m: { id?: number; error?: { message: string; code?: string }; closed?: true }) => {
       if (m.id === undefined) return;
       const p = this.pending.get(m.id);
@@ -113,12 +112,16 @@ export class LmdbCommitThread {
     });
     const die = (err: Error): void => {
       this.dead = err;
-      this.online = false;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
     this.worker.on('error', die);
     this.worker.on('exit', (code) => die(new Error(`index commit thread exited (${code})`)));
+  }
+
+  /** The worker is running; until then (and after it died) commits run on the caller's thread. */
+  get online(): boolean {
+    return this.started && this.dead === undefined;
   }
 
   commit(ops: readonly IndexOp[]): Promise<void> {
