@@ -26,6 +26,7 @@ function params(overrides: Partial<SimParams> = {}): SimParams {
     heatHighWater: 1.05,
     steerReadsAbove: 1.05,
     steerReadsMinHeat: 0.25,
+    steerLevelRounds: 3,
     choices: 2,
     coolingSeconds: 86_400,
     seed: 5,
@@ -95,6 +96,20 @@ describe('runSimulation (small fleet)', () => {
     expect(steered.steeredReadShare).toBeLessThan(0.5);
     expect(steered.secondHalf.heatMaxOverMean).toBeLessThan(plain.secondHalf.heatMaxOverMean);
     expect(steered.layoutViolations).toEqual(plain.layoutViolations);
+  });
+
+  it("levels a disk that steering under the line leaves hot with its stripes' cooler disks", () => {
+    // The frontends' controllers keep shedding a disk above the line whatever its stripes' other
+    // disks carry; without levelling the sim stops where every taker reached the line.
+    const run = (steerLevelRounds: number) =>
+      runSimulation(params({ annualFailureRate: 0, steerLevelRounds }), 'p2c-rebalance', 'new-rack').summary;
+    const underLine = run(0).newRack?.duringMove;
+    const levelled = run(3).newRack?.duringMove;
+    expect(levelled?.hotDiskSteps).toBeLessThan(underLine?.hotDiskSteps as number);
+    expect(levelled?.fleetMaxHeatOverMeanMax).toBeLessThan(underLine?.fleetMaxHeatOverMeanMax as number);
+    expect(levelled?.fleetMaxHeatOverMeanMaxAtRefresh).toBeLessThan(
+      underLine?.fleetMaxHeatOverMeanMaxAtRefresh as number,
+    );
   });
 
   it('drains a zone of a four-zone fleet with the rebalancer, keeping every rule', () => {

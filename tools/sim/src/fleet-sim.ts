@@ -15,7 +15,7 @@ import {
 } from '@platter/placement';
 import { distribution, overMean } from './distribution.js';
 import { HeatModel } from './heat-model.js';
-import { ShardTable } from './shard-table.js';
+import { RECENT_PER_DISK, ShardTable } from './shard-table.js';
 import { Workload, type WorkloadOptions } from './workload.js';
 
 export const STRATEGIES = ['random', 'p2c', 'p2c-rebalance'] as const;
@@ -103,6 +103,12 @@ export interface SimParams {
   steerReadsAbove: number;
   /** Heat score under which no disk is steered around, whatever the mean (the frontends' readSteerMinHeat). */
   steerReadsMinHeat: number;
+  /**
+   * Rounds in which a disk still above the line once takers are at it sheds
+   * to its stripes' cooler disks until level, each followed by their
+   * shedding (see steerReads); 0 stops at the first equilibrium.
+   */
+  steerLevelRounds: number;
   /** Candidates per shard of a foreground write for the power-of-d strategies (2: power of two). */
   choices: number;
   coolingSeconds: number;
@@ -231,6 +237,11 @@ class FleetSimulation {
   private readonly stepSeconds: number;
   private readonly scratch: Float64Array;
   private readonly tmpDisks: Int32Array;
+  private readonly steerScratch = {
+    parts: new Int32Array(RECENT_PER_DISK),
+    indexes: new Int32Array(RECENT_PER_DISK),
+    iopsOf: new Float64Array(RECENT_PER_DISK),
+  };
   private view: FleetView;
   private now = 0;
   /** heat.nowFactor(factorAt), kept while the clock stands still. */
@@ -371,9 +382,11 @@ class FleetSimulation {
       if (this.planner !== undefined) {
         this.rebalance();
         // Moves change heat at once (the storage nodes publish it every second): the view and every
-        // figure below see the fleet as the next writes will. (No second steering pass: moves carry
-        // their shards' read shares, and the planner keeps targets under the line.)
+        // figure below see the fleet as the next writes will. Moves carry their shards' read shares
+        // and the planner keeps targets under the line, but a copy's load warms its source too, and
+        // the frontends answer that within seconds as they answer writes: a steering pass again.
         this.refreshHeat();
+        this.steerReads();
       }
 
       // Event progress, every step (cheap: the new rack or the draining zone only).
@@ -548,85 +561,110 @@ class FleetSimulation {
    * Where the frontends' read steering settles (see libs/frontend's
    * read-steering): every disk above the line sheds the reads of its
    * hottest recent shards to other shards of the same stripes, coolest disk
-   * first, until it is back at the line or has nothing left to shed; no
-   * disk that takes reads is pushed above the line (its own steering would
-   * push them back). Reads move, I/O does not change: a full-stripe read
-   * reads k shards whichever they are. Steering reacts within seconds,
-   * far under a step, so the sim applies its equilibrium at each step's
-   * heat refresh, before the round (moves carry their shares, and the
-   * planner keeps targets under the line).
+   * first, until it is back at the line or has nothing left to shed. Reads
+   * move, I/O does not change: a full-stripe read reads k shards whichever
+   * they are. Steering reacts within seconds, far under a step, so the sim
+   * applies its equilibrium at each step's heat refresh, before the round
+   * (moves carry their shares, and the planner keeps targets under the
+   * line).
+   *
+   * First no disk that takes reads is pushed above the line. A disk whose
+   * parts have no room left under it is where that stops short of the
+   * frontends: their controller raises a disk's skip probability for as
+   * long as it is above the line, whatever its stripes' other disks carry,
+   * and those disks' own controllers then shed their other stripes' reads
+   * onto cooler disks. So the sim goes on in rounds: such a disk sheds to
+   * the part's disks cooler than itself until they are level, and every
+   * disk that this took over the line sheds its own reads under it again.
    */
   private steerReads(): void {
     const line = Math.max(this.p.steerReadsAbove * this.view.meanHeat, this.p.steerReadsMinHeat);
     if (!Number.isFinite(line) || line <= 0) return;
-    const scorePerIops = 1 / SATURATION_IOPS;
-    const score = this.scoreNow;
     // Disks held at the line drift a hair above it as the mean moves: not worth a pass each.
     const hotLine = line * (1 + STEER_TOLERANCE);
+    this.shedAll(line, hotLine, false);
+    for (let round = 0; round < this.p.steerLevelRounds; round++) {
+      if (!this.shedAll(line, hotLine, true)) break;
+      this.shedAll(line, hotLine, false);
+    }
+    this.refreshHeat();
+  }
+
+  /**
+   * One pass over the disks above `hotLine`, hottest first: each sheds its
+   * hottest recent shards' reads until it is at the line. Takers stay under
+   * the line, or with `level` under the shedding disk itself (level with it
+   * at most). Returns whether any disk was above `hotLine`.
+   */
+  private shedAll(line: number, hotLine: number, level: boolean): boolean {
+    const score = this.scoreNow;
     const hot: number[] = [];
     for (let d = 0; d < this.view.size; d++)
       if (this.view.state(d) !== 'failed' && (score[d] as number) > hotLine) hot.push(d);
-    if (hot.length === 0) return;
+    if (hot.length === 0) return false;
     hot.sort((a, b) => (score[b] as number) - (score[a] as number));
-    // The disk's hottest recent shards, hottest first (insertion into a short list: most disks are
-    // hot by a hair, and sorting all of a ring per disk was most of a run's time).
-    const topPart = new Int32Array(STEER_SHARDS_PER_DISK);
-    const topIndex = new Int32Array(STEER_SHARDS_PER_DISK);
-    const topIops = new Float64Array(STEER_SHARDS_PER_DISK);
-    for (const d of hot) {
-      let n = 0;
-      this.table.forEachRecentOn(d, (part, index) => {
-        const iops = this.shardIops(part, index);
-        if (iops <= 0 || (n === STEER_SHARDS_PER_DISK && iops <= (topIops[n - 1] as number))) return true;
-        let at = n < STEER_SHARDS_PER_DISK ? n++ : n - 1;
-        for (; at > 0 && (topIops[at - 1] as number) < iops; at--) {
-          topPart[at] = topPart[at - 1] as number;
-          topIndex[at] = topIndex[at - 1] as number;
-          topIops[at] = topIops[at - 1] as number;
-        }
-        topPart[at] = part;
-        topIndex[at] = index;
-        topIops[at] = iops;
-        return true;
-      });
-      for (let c = 0; c < n; c++) {
-        if ((score[d] as number) <= line) break;
-        const part = topPart[c] as number;
-        const index = topIndex[c] as number;
-        const unit = this.partIops(part) * scorePerIops; // the heat of a whole share
-        // Coolest other shard of the part with room first; each pass fills a target to the line,
-        // fills its share, or relieves the source, so there are at most width − 1 passes.
-        for (;;) {
-          let best = -1;
-          let bestScore = line;
-          for (let j = 0; j < this.width; j++) {
-            if (j === index || this.table.shareOf(part, j) >= 1) continue;
-            const to = this.table.diskOf(part, j);
-            if ((score[to] as number) < bestScore && this.view.state(to) !== 'failed') {
-              best = j;
-              bestScore = score[to] as number;
-            }
+    for (const d of hot) this.shed(d, line, level);
+    return true;
+  }
+
+  private shed(d: number, line: number, level: boolean): void {
+    const score = this.scoreNow;
+    const scorePerIops = 1 / SATURATION_IOPS;
+    // The disk's recent shards that take reads, then the hottest of them one at a time (a selection
+    // as it goes: most disks are hot by a hair and need one or two, and sorting every ring was most
+    // of a run's time).
+    const { parts, indexes, iopsOf } = this.steerScratch;
+    let n = 0;
+    this.table.forEachRecentOn(d, (part, index) => {
+      const iops = this.shardIops(part, index);
+      if (iops <= 0) return true;
+      parts[n] = part;
+      indexes[n] = index;
+      iopsOf[n++] = iops;
+      return true;
+    });
+    for (let c = 0; c < n && c < STEER_SHARDS_PER_DISK; c++) {
+      if ((score[d] as number) <= line) break;
+      let top = c;
+      for (let i = c + 1; i < n; i++) if ((iopsOf[i] as number) > (iopsOf[top] as number)) top = i;
+      const part = parts[top] as number;
+      const index = indexes[top] as number;
+      parts[top] = parts[c] as number;
+      indexes[top] = indexes[c] as number;
+      iopsOf[top] = iopsOf[c] as number;
+      const unit = this.partIops(part) * scorePerIops; // the heat of a whole share
+      // Coolest other shard of the part with room first; each pass fills a target to its cap, fills
+      // its share, or relieves the source, so there are at most width − 1 passes.
+      for (let pass = 1; pass < this.width; pass++) {
+        let best = -1;
+        let bestScore = level ? (score[d] as number) : line;
+        for (let j = 0; j < this.width; j++) {
+          if (j === index || this.table.shareOf(part, j) >= 1) continue;
+          const to = this.table.diskOf(part, j);
+          if ((score[to] as number) < bestScore && this.view.state(to) !== 'failed') {
+            best = j;
+            bestScore = score[to] as number;
           }
-          if (best < 0) break;
-          const to = this.table.diskOf(part, best);
-          const give = Math.min(
-            this.table.shareOf(part, index),
-            1 - this.table.shareOf(part, best),
-            ((score[d] as number) - line) / unit,
-            (line - bestScore) / unit,
-          );
-          if (give <= 1e-6) break;
-          this.table.shiftShare(part, index, best, give);
-          const iops = give * this.partIops(part);
-          this.heat.removeHot(d, iops);
-          this.heat.addHot(to, iops);
-          score[d] = (score[d] as number) - give * unit;
-          score[to] = (score[to] as number) + give * unit;
-          if ((score[d] as number) <= line || this.table.shareOf(part, index) <= 0) break;
         }
+        if (best < 0) break;
+        const to = this.table.diskOf(part, best);
+        const room = level ? ((score[d] as number) - bestScore) / 2 : line - bestScore;
+        const give = Math.min(
+          this.table.shareOf(part, index),
+          1 - this.table.shareOf(part, best),
+          ((score[d] as number) - line) / unit,
+          room / unit,
+        );
+        if (give <= 1e-6) break;
+        this.table.shiftShare(part, index, best, give);
+        const iops = give * this.partIops(part);
+        this.heat.removeHot(d, iops);
+        this.heat.addHot(to, iops);
+        score[d] = (score[d] as number) - give * unit;
+        score[to] = (score[to] as number) + give * unit;
+        if ((score[d] as number) <= line || this.table.shareOf(part, index) <= 0) break;
       }
     }
-    this.refreshHeat();
   }
 
   /** Share of all hot read IOPS now served by parity shards. */

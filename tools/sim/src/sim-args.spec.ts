@@ -24,11 +24,18 @@ describe('parseSimArgs', () => {
       '--heat-share=0.1',
       '--heat-high-water=1.2',
       '--steer-above=1.2',
+      '--steer-level-rounds=0',
     ]);
     expect(a).toMatchObject({ stripes: 5000, strategies: ['p2c'], scenarios: ['new-rack', 'steady'], seed: 7 });
     expect(a.score.fill).toBe(2);
-    expect(a).toMatchObject({ choices: 3, heatShare: 0.1, heatHighWater: 1.2, steerAbove: 1.2 });
-    expect(parseSimArgs([])).toMatchObject({ choices: 2, heatShare: 0.05, heatHighWater: 1.05, steerAbove: 1.05 });
+    expect(a).toMatchObject({ choices: 3, heatShare: 0.1, heatHighWater: 1.2, steerAbove: 1.2, steerLevelRounds: 0 });
+    expect(parseSimArgs([])).toMatchObject({
+      choices: 2,
+      heatShare: 0.05,
+      heatHighWater: 1.05,
+      steerAbove: 1.05,
+      steerLevelRounds: 3,
+    });
     expect(parseSimArgs(['--steer-above=off']).steerAbove).toBe(Number.POSITIVE_INFINITY);
     expect(() => parseSimArgs(['--choices=0'])).toThrow(SimArgsError);
     expect(() => parseSimArgs(['--strategies=best'])).toThrow(SimArgsError);

@@ -18,6 +18,8 @@ export interface SimArgs {
   heatHighWater: number;
   /** Relative heat above which frontends steer reads off a disk (Infinity: off). */
   steerAbove: number;
+  /** Levelling rounds of the steering equilibrium (0: takers never pass the line). */
+  steerLevelRounds: number;
   /** Score weights of the allocator (defaults: the library's). */
   score: { heat?: number; fill?: number; fillBonusCap?: number; overfill?: number; overfillAbove?: number };
 }
@@ -33,6 +35,9 @@ const DEFAULT_HEAT_SHARE = 0.05;
 const DEFAULT_HEAT_HIGH_WATER = 1.05;
 /** The frontends' default (libs/frontend read-steering): the same margin under the 1.1 target. */
 const DEFAULT_STEER_ABOVE = 1.05;
+
+/** Levelling rounds of the steering equilibrium: the quick and full new-rack runs settle within two. */
+const DEFAULT_STEER_LEVEL_ROUNDS = 3;
 
 export class SimArgsError extends Error {}
 
@@ -73,6 +78,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     heatShare: DEFAULT_HEAT_SHARE,
     heatHighWater: DEFAULT_HEAT_HIGH_WATER,
     steerAbove: DEFAULT_STEER_ABOVE,
+    steerLevelRounds: DEFAULT_STEER_LEVEL_ROUNDS,
     score: {},
   };
   for (const arg of argv) {
@@ -113,6 +119,10 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         break;
       case 'steer-above':
         args.steerAbove = value === 'off' ? Number.POSITIVE_INFINITY : positive(name, value);
+        break;
+      case 'steer-level-rounds':
+        args.steerLevelRounds = Math.round(Number(value));
+        if (!(args.steerLevelRounds >= 0)) throw new SimArgsError(`--${name} must be 0 or more, got ${value}`);
         break;
       case 'out':
         args.out = value;
