@@ -564,9 +564,8 @@ class FleetSimulation {
    * first, until it is back at the line or has nothing left to shed. Reads
    * move, I/O does not change: a full-stripe read reads k shards whichever
    * they are. Steering reacts within seconds, far under a step, so the sim
-   * applies its equilibrium at each step's heat refresh, before the round
-   * (moves carry their shares, and the planner keeps targets under the
-   * line).
+   * applies its equilibrium at each step's heat refresh, before the round,
+   * and again after the round's moves.
    *
    * First no disk that takes reads is pushed above the line. A disk whose
    * parts have no room left under it is where that stops short of the
