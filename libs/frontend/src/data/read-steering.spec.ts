@@ -61,6 +61,39 @@ describe('ReadSteering', () => {
     for (const c of parity) expect(c / runs).toBeGreaterThan(0.08);
   });
 
+  it("sheds a hot disk below 1.1 × the mean even when its stripe's parity disks already sit at the line", () => {
+    // One stripe, background load per disk as a multiple of the fleet mean: disk a is hot, its
+    // parity disks are just under the line, so an equilibrium that never takes a taker over the
+    // line (tools/sim before its levelling rounds) leaves a at 0.85 + 0.5 − 4 × 0.05 = 1.15.
+    // The controller keeps skipping a while it is above the line; the takers it heats shed back.
+    const background = [0.85, 0.3, 0.3, 0.3, 0.3, 1.0, 1.0, 1.0, 1.0];
+    const partRate = 0.5;
+    const line = 1.05;
+    const s = new ReadSteering({ above: line, gain: 0.5, release: 0.5, random: lcg(3) });
+    const reads = 2_000;
+    const mean = new Array<number>(ids.length).fill(0);
+    const rounds = 300;
+    const measured = 100;
+    for (let round = 0; round < rounds; round++) {
+      const counts = new Array<number>(ids.length).fill(0);
+      for (let r = 0; r < reads; r++) for (const i of s.chooseShards(ids, 5)) counts[i] = (counts[i] as number) + 1;
+      const load = background.map((b, i) => b + (partRate * (counts[i] as number)) / reads);
+      if (round >= rounds - measured) load.forEach((l, i) => (mean[i] = (mean[i] as number) + l / measured));
+      s.update(
+        load
+          .map((l, i) => ({ diskId: ids[i] as string, relativeHeat: l }))
+          .filter((h) => h.relativeHeat >= 0.98 * line),
+      );
+    }
+    expect(mean[0]).toBeLessThan(1.1);
+    for (const i of [5, 6, 7, 8]) {
+      expect(mean[i]).toBeGreaterThan(1.0); // they took a's reads
+      expect(mean[i]).toBeLessThan(1.1);
+    }
+    // Every read still reads five shards.
+    expect(mean.reduce((a, b) => a + b, 0)).toBeCloseTo(background.reduce((a, b) => a + b, 0) + 5 * partRate, 6);
+  });
+
   it('falls back to the least-skipped disks when every shard is hot', () => {
     const s = new ReadSteering({ above: 1.05, gain: 1, release: 0.5, random: () => 0 });
     s.update(ids.map((diskId, i) => ({ diskId, relativeHeat: 1e6 - i })));
