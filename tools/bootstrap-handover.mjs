@@ -15,21 +15,44 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * A signal that reaches this process is sent on to the child (a Ctrl-C in a
  * terminal reaches both; the commands we run stop once however often told).
  */
-export function handOver(file, args, options = {}) {
+export async function handOver(file, args, options = {}) {
+  return (await run(file, args, options, false)).code;
+}
+
+/**
+ * The same, with the child's stdout and stderr collected instead of shown
+ * (for a check whose output matters only when it fails): resolves to
+ * `{ code, output }`.
+ */
+export function handOverCaptured(file, args, options = {}) {
+  return run(file, args, options, true);
+}
+
+function run(file, args, options, capture) {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { ...options, stdio: 'inherit' });
+    const child = spawn(file, args, { ...options, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    let output = '';
+    if (capture) {
+      child.stdout.setEncoding('utf8').on('data', (d) => (output += d));
+      child.stderr.setEncoding('utf8').on('data', (d) => (output += d));
+    }
     const forward = (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
     for (const s of FORWARDED) process.on(s, forward);
+    let settled = false;
     const done = (code) => {
+      if (settled) return;
+      settled = true;
       for (const s of FORWARDED) process.off(s, forward);
-      resolve(code);
+      resolve({ code, output });
     };
     child.on('error', (err) => {
-      console.error(`platter: cannot run ${file}: ${err.message}`);
+      output += `cannot run ${file}: ${err.message}\n`;
+      if (!capture) console.error(`platter: cannot run ${file}: ${err.message}`);
       done(1);
     });
-    child.on('exit', (code, signal) => done(code ?? 128 + (os.constants.signals[signal] ?? 0)));
+    // 'close', not 'exit': captured output is complete only once the pipes are.
+    child.on('close', (code, signal) => done(code ?? 128 + (os.constants.signals[signal] ?? 0)));
   });
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { handOver } from '../bootstrap-handover.mjs';
+import { handOver, handOverCaptured } from '../bootstrap-handover.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'node_modules/.bin');
@@ -25,19 +25,19 @@ let failed = 0;
 const failures = [];
 
 if (only.length === 0) {
-  check('proto: generated code matches proto/', ['node', 'tools/proto/generate.mjs', '--check']);
-  check('proto: buf lint', ['buf', 'lint']);
-  bufBreaking();
-  check('workspace: every project tagged', ['node', 'tools/test/check-tags.mjs']);
-  check('lint: eslint with module boundaries', [
+  await check('proto: generated code matches proto/', ['node', 'tools/proto/generate.mjs', '--check']);
+  await check('proto: buf lint', ['buf', 'lint']);
+  await bufBreaking();
+  await check('workspace: every project tagged', ['node', 'tools/test/check-tags.mjs']);
+  await check('lint: eslint with module boundaries', [
     'sh',
     '-c',
     'nx show projects >/dev/null && eslint --max-warnings 0 .',
   ]);
-  check('format: prettier', ['prettier', '--check', '--log-level', 'warn', '.']);
+  await check('format: prettier', ['prettier', '--check', '--log-level', 'warn', '.']);
   // The build (tsc -b) compiles sources only; tests are type-checked here, so a spec
   // that no longer matches the types it drives fails instead of passing on by luck.
-  check('types: every source and test file', ['tsc', '-p', 'tsconfig.spec.json']);
+  await check('types: every source and test file', ['tsc', '-p', 'tsconfig.spec.json']);
 }
 await vitest();
 
@@ -45,23 +45,24 @@ if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  - ${f}
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
-function check(name, argv) {
+// Every step runs as a child that gets the signals stopping `npm test` (see bootstrap-handover.mjs).
+async function check(name, argv) {
   const started = Date.now();
-  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: ENV, encoding: 'utf8' });
+  const r = await handOverCaptured(argv[0], argv.slice(1), { cwd: ROOT, env: ENV });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (r.status === 0) {
+  if (r.code === 0) {
     passed++;
     console.log(`ok   ${name} (${seconds} s)`);
   } else {
     failed++;
     failures.push(name);
-    console.log(`FAIL ${name} (${seconds} s)\n${indent(`${r.stdout ?? ''}${r.stderr ?? ''}${r.error ?? ''}`)}`);
+    console.log(`FAIL ${name} (${seconds} s)\n${indent(r.output)}`);
   }
 }
 
 // `buf breaking` compares proto/ with the previous commit of main. On the very
 // first commit there is nothing to compare with; that is said, not hidden.
-function bufBreaking() {
+async function bufBreaking() {
   const prev = spawnSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD~1'], { cwd: ROOT, encoding: 'utf8' });
   if (prev.status !== 0) {
     console.log('note proto: buf breaking has no previous commit to compare with; not counted');
@@ -72,10 +73,10 @@ function bufBreaking() {
     console.log('note proto: previous commit has no buf.yaml; buf breaking not counted');
     return;
   }
-  check('proto: buf breaking against HEAD~1', ['buf', 'breaking', '--against', '.git#ref=HEAD~1']);
+  await check('proto: buf breaking against HEAD~1', ['buf', 'breaking', '--against', '.git#ref=HEAD~1']);
 }
 
-// The longest step, so a signal that stops `npm test` is passed on to it (see bootstrap-handover.mjs).
+// The longest step; its output is shown as it comes.
 async function vitest() {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'platter-vitest-')), 'results.json');
   const status = await handOver(

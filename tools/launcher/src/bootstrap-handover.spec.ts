@@ -63,6 +63,43 @@ function bootstrapLike(command: string): { proc: ChildProcess; output: () => str
 const exited = (proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
   new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
 
+/**
+ * As bootstrapLike, through handOverCaptured: the parent prints what the
+ * command said and its code, and leaves with it. The command writes its pid
+ * to a file once its handlers are in place (its output is the parent's).
+ */
+function checkLike(): { proc: ChildProcess; output: () => string; commandPid: Promise<number> } {
+  const n = started.length;
+  const pidFile = path.join(dir, `captured-${n}.pid`);
+  const commandFile = path.join(dir, `captured-${n}.cjs`);
+  fs.writeFileSync(
+    commandFile,
+    `${COMMAND}\nrequire('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\n`,
+  );
+  const parentFile = path.join(dir, `captured-parent-${n}.mjs`);
+  fs.writeFileSync(
+    parentFile,
+    `import { handOverCaptured } from ${JSON.stringify(HANDOVER)};\n` +
+      `const r = await handOverCaptured(process.execPath, [${JSON.stringify(commandFile)}]);\n` +
+      `console.log(JSON.stringify(r));\nprocess.exit(r.code);\n`,
+  );
+  const proc = spawn(process.execPath, [parentFile], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const commandPid = (async () => {
+    for (let i = 0; i < 250; i++) {
+      if (fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8') !== '') {
+        const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+        started.push(pid);
+        return pid;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the command did not start');
+  })();
+  return { proc, output: () => out, commandPid };
+}
+
 describe('the bootstrap hands over to the command', () => {
   it('passes a SIGTERM sent to it alone on to the command, and leaves with its exit code', async () => {
     const b = bootstrapLike(COMMAND);
@@ -75,6 +112,20 @@ describe('the bootstrap hands over to the command', () => {
     expect(await exit).toEqual({ code: 3, signal: null });
     expect(b.output()).toContain('got SIGINT');
     expect(b.output()).toContain('got SIGTERM');
+    for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('with its output captured, still passes signals on, and returns the output and the exit code', async () => {
+    const b = checkLike();
+    const pid = await b.commandPid;
+    const exit = exited(b.proc);
+    process.kill(b.proc.pid!, 'SIGTERM');
+    expect(await exit).toEqual({ code: 3, signal: null });
+    const result = JSON.parse(b.output().trim()) as { code: number; output: string };
+    expect(result.code).toBe(3);
+    expect(result.output).toContain(`pid ${pid}`);
+    expect(result.output).toContain('got SIGTERM');
     for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
     expect(isAlive(pid)).toBe(false);
   });
