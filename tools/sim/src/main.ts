@@ -132,22 +132,36 @@ async function main(): Promise<void> {
     `${disks} disks of ${(shape.capacityBytes / 2 ** 30).toFixed(2)} GiB (scaled so the fleet ends near ${TARGET_FINAL_FILL * 100}% full), ` +
       `${args.stripes} stripes ≈ ${expectedParts} parts, ${args.days} simulated days`,
   );
-  const jobs = args.scenarios.flatMap((scenario) => args.strategies.map((strategy) => ({ scenario, strategy })));
-  const runs = await inParallel(
+  const jobs = args.scenarios.flatMap((scenario) =>
+    args.strategies.map((strategy) => ({ scenario, strategy, steer: true })),
+  );
+  // With steering on, every strategy's heat p99 sits at the steering line: what placement alone does
+  // to heat (random against power of two) shows only without it, in two short extra runs.
+  const steering = Number.isFinite(args.steerAbove);
+  const alone = (['random', 'p2c'] as const).filter((st) => steering && args.strategies.includes(st));
+  if (args.scenarios.includes('steady') && alone.length === 2)
+    for (const strategy of alone) jobs.push({ scenario: 'steady', strategy, steer: false });
+  const results = await inParallel(
     jobs,
     os.availableParallelism(),
-    (job) => RELATIVE_COST[job.strategy],
-    async ({ scenario, strategy }) => {
-      const result = await runInWorker(params, strategy, scenario);
+    (job) => (job.steer ? RELATIVE_COST[job.strategy] : 0),
+    async ({ scenario, strategy, steer }) => {
+      const result = await runInWorker(
+        steer ? params : { ...params, steerReadsAbove: Number.POSITIVE_INFINITY },
+        strategy,
+        scenario,
+      );
       const s = result.summary;
       log(
-        `${scenario}/${strategy}: ${s.wallSeconds}s wall, fill max/mean ${s.final.fillMaxOverMean}, ` +
+        `${scenario}/${strategy}${steer ? '' : ' (placement alone)'}: ${s.wallSeconds}s wall, fill max/mean ${s.final.fillMaxOverMean}, ` +
           `heat p99/mean ${s.secondHalf.heatP99OverMean} (2nd half), moves ${s.moves}, failed allocations ${s.failedAllocations}, ` +
           `layout violations ${JSON.stringify(s.layoutViolations)}`,
       );
       return result;
     },
   );
+  const runs = results.filter((_, i) => jobs[i]?.steer === true);
+  const aloneRuns = results.filter((_, i) => jobs[i]?.steer === false);
 
   const out = args.out === undefined ? OUT_DIR : path.resolve(args.out);
   fs.mkdirSync(out, { recursive: true });
@@ -163,6 +177,15 @@ async function main(): Promise<void> {
     }
   }
   const headline = comparisons(runs);
+  if (aloneRuns.length > 0) {
+    const a = comparisons(aloneRuns);
+    headline.placementAlone = {
+      steadyP2cFillMaxOverMean: a.steadyP2cFillMaxOverMean,
+      steadyP2cHeatP99OverMean: a.steadyP2cHeatP99OverMean,
+      steadyRandomHeatP99OverMean: a.steadyRandomHeatP99OverMean,
+      heatP99OverMeanRandomToP2c: a.heatP99OverMeanRandomToP2c,
+    };
+  }
   const summaryFile = path.join(out, 'summary.json');
   const summary = {
     generatedAt: new Date().toISOString(),
@@ -174,6 +197,7 @@ async function main(): Promise<void> {
     threeZoneDrain: threeZoneDrainCheck(),
     headline,
     runs: runs.map((r) => r.summary),
+    placementAloneRuns: aloneRuns.map((r) => r.summary),
     charts: chartFiles,
   };
   fs.writeFileSync(summaryFile, JSON.stringify(summary, null, 2));
