@@ -61,7 +61,7 @@ function runInWorker(params: SimParams, strategy: Strategy, scenario: Scenario):
   });
 }
 
-/** Wall time of a run by strategy, relative (quick runs here: 28–34 s, 18–25 s, 17–19 s). */
+/** Wall time of a run by strategy, relative (quick runs here: 24–33 s, 13–16 s, 12–14 s). */
 const RELATIVE_COST: Record<Strategy, number> = { 'p2c-rebalance': 3, random: 2, p2c: 1 };
 
 /**

@@ -38,6 +38,7 @@ describe('parseSimArgs', () => {
     });
     expect(parseSimArgs(['--steer-above=off']).steerAbove).toBe(Number.POSITIVE_INFINITY);
     expect(() => parseSimArgs(['--choices=0'])).toThrow(SimArgsError);
+    expect(() => parseSimArgs(['--steer-level-rounds=-1'])).toThrow(SimArgsError);
     expect(() => parseSimArgs(['--strategies=best'])).toThrow(SimArgsError);
     expect(() => parseSimArgs(['--stripes=-1'])).toThrow(SimArgsError);
     expect(() => parseSimArgs(['--nope=1'])).toThrow(SimArgsError);

@@ -36,7 +36,7 @@ const DEFAULT_HEAT_HIGH_WATER = 1.05;
 /** The frontends' default (libs/frontend read-steering): the same margin under the 1.1 target. */
 const DEFAULT_STEER_ABOVE = 1.05;
 
-/** Levelling rounds of the steering equilibrium: the quick and full new-rack runs settle within two. */
+/** Levelling rounds of the steering equilibrium (fleet-sim.ts, steerReads): each stops early once nothing is hot. */
 const DEFAULT_STEER_LEVEL_ROUNDS = 3;
 
 export class SimArgsError extends Error {}
