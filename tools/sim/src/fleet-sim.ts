@@ -581,7 +581,8 @@ class FleetSimulation {
     if (!Number.isFinite(line) || line <= 0) return;
     // Disks held at the line drift a hair above it as the mean moves: not worth a pass each.
     const hotLine = line * (1 + STEER_TOLERANCE);
-    this.shedAll(line, hotLine, false);
+    // Nothing hot: no share moved, and the view is already current.
+    if (!this.shedAll(line, hotLine, false)) return;
     for (let round = 0; round < this.p.steerLevelRounds; round++) {
       if (!this.shedAll(line, hotLine, true)) break;
       this.shedAll(line, hotLine, false);

@@ -137,10 +137,13 @@ async function main(): Promise<void> {
   );
   // With steering on, every strategy's heat p99 sits at the steering line: what placement alone does
   // to heat (random against power of two) shows only without it, in two short extra runs.
-  const steering = Number.isFinite(args.steerAbove);
-  const alone = (['random', 'p2c'] as const).filter((st) => steering && args.strategies.includes(st));
-  if (args.scenarios.includes('steady') && alone.length === 2)
-    for (const strategy of alone) jobs.push({ scenario: 'steady', strategy, steer: false });
+  if (
+    Number.isFinite(args.steerAbove) &&
+    args.scenarios.includes('steady') &&
+    args.strategies.includes('random') &&
+    args.strategies.includes('p2c')
+  )
+    for (const strategy of ['random', 'p2c'] as const) jobs.push({ scenario: 'steady', strategy, steer: false });
   const results = await inParallel(
     jobs,
     os.availableParallelism(),
