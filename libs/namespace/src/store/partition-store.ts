@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { namespaceV1 } from '@platter/proto';
-import { asBuffer, readU64be, u64be } from '@platter/namespace-client';
+import { asBuffer, compareBytes, readU64be, u64be } from '@platter/namespace-client';
 import { decodeApplied, type AppliedMark } from '../encoding/records.js';
 import { NamespaceError } from '../errors.js';
 import { JOURNAL_FORMAT_VERSION, entryMark, type JournalEntry } from '../journal/journal-entry.js';
@@ -71,6 +71,11 @@ export class PartitionStore {
   private failure: unknown;
   /** applied() as of the last commit; dropped whenever a write ends. */
   private committedMark: AppliedMark | undefined;
+  /**
+   * Inside write(): the open transaction's mark, kept as put() writes it, so
+   * that applied() — asked once per entry — does not read its row back.
+   */
+  private writingMark: AppliedMark | undefined;
 
   private constructor(
     private readonly root: RootDatabase<Buffer, Buffer>,
@@ -141,7 +146,7 @@ export class PartitionStore {
    * read once per commit: every Forward, read and link turn asks for it.
    */
   applied(): AppliedMark {
-    if (this.writing) return decodeApplied(this.get('meta', META_APPLIED_KEY));
+    if (this.writing) return (this.writingMark ??= decodeApplied(this.get('meta', META_APPLIED_KEY)));
     return (this.committedMark ??= decodeApplied(this.get('meta', META_APPLIED_KEY)));
   }
 
@@ -193,6 +198,8 @@ export class PartitionStore {
     try {
       await this.root.transaction(() => {
         this.writing = true;
+        // lmdb-js may run several queued callbacks in one transaction: each reads the mark afresh.
+        this.writingMark = undefined;
         try {
           // A child transaction, so that a throw rolls back (lmdb-js would
           // commit whatever an outer callback wrote before throwing).
@@ -201,6 +208,7 @@ export class PartitionStore {
           outcome = { ok: false, error };
         } finally {
           this.writing = false;
+          this.writingMark = undefined;
         }
       });
       await this.root.flushed;
@@ -222,12 +230,14 @@ export class PartitionStore {
   put(table: Table, key: Uint8Array, value: Uint8Array): void {
     this.assertWriting();
     this.db(table).putSync(asBuffer(key), asBuffer(value));
+    if (isAppliedKey(table, key)) this.writingMark = markOrUnread(value);
   }
 
   /** Inside write(): remove one key (no error when absent). */
   remove(table: Table, key: Uint8Array): void {
     this.assertWriting();
     this.db(table).removeSync(asBuffer(key));
+    if (isAppliedKey(table, key)) this.writingMark = undefined;
   }
 
   /**
@@ -500,6 +510,18 @@ export class PartitionStore {
   private assertWriting(): void {
     this.assertOpen();
     if (!this.writing) throw new Error('store writes must run inside write()');
+  }
+}
+
+const isAppliedKey = (table: Table, key: Uint8Array): boolean =>
+  table === 'meta' && compareBytes(key, META_APPLIED_KEY) === 0;
+
+/** The mark as written; a malformed one (a damaged snapshot) is left for applied() to read back and refuse. */
+function markOrUnread(value: Uint8Array): AppliedMark | undefined {
+  try {
+    return decodeApplied(value);
+  } catch {
+    return undefined;
   }
 }
 

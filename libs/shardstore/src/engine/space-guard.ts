@@ -28,14 +28,22 @@ export class SpaceGuard {
 
   /** Refuses `bytes` with DiskFullError unless they fit above the reserve (or at all, with `mayUseReserve`). */
   async ensure(bytes: number, mayUseReserve = false): Promise<void> {
+    if (this.tryGrant(bytes, mayUseReserve)) return;
+    await this.refresh();
     const reserve = mayUseReserve ? 0 : this.reserveBytes;
-    if (this.stale() || this.available(reserve) < bytes) await this.refresh();
     if (this.available(reserve) < bytes) {
       throw new DiskFullError(
         `disk is full: ${bytes} bytes needed, ${Math.max(0, this.available(reserve))} available above the ${reserve}-byte reserve`,
       );
     }
     this.grantedSinceRead += bytes;
+  }
+
+  /** ensure() without waiting: grants and returns true when the last reading is fresh and has room. */
+  tryGrant(bytes: number, mayUseReserve = false): boolean {
+    if (this.stale() || this.available(mayUseReserve ? 0 : this.reserveBytes) < bytes) return false;
+    this.grantedSinceRead += bytes;
+    return true;
   }
 
   /** Free bytes as of at most REPORTED_FREE_SPACE_MAX_AGE_MS ago, less what was granted since. */
