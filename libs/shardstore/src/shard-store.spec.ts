@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   ShardExistsError,
   ShardNotFoundError,
+  StoreClosedError,
 } from './errors.js';
 import { FaultInjector } from './io/fault-injector.js';
 import { ShardStore } from './shard-store.js';
@@ -159,6 +160,37 @@ describe('ShardStore on real files and LMDB', () => {
     expect(st.ops.durableWrite?.count).toBeGreaterThanOrEqual(1);
     expect(st.ops.durableWrite?.bytes).toBeGreaterThanOrEqual(32 * 4096);
     for (let i = 0; i < 32; i++) expect(await s.get(`g${i}`)).toEqual(patternBytes(i, 4096));
+  });
+
+  it('closes only once every operation in flight is answered, then refuses new ones', async () => {
+    const faults = new FaultInjector(5);
+    const s = await openStore({ faults });
+    for (let i = 0; i < 4; i++) await s.put(`before-${i}`, patternBytes(i, 5000));
+    // Reads held back in the I/O layer: close must wait for them, not close their files under them.
+    faults.add({ ops: ['read'], pathIncludes: 'extents', delayMs: 200 });
+    const gets = Array.from({ length: 4 }, (_, i) => s.get(`before-${i}`));
+    // Buffers go out in one write each; every fourth put is streamed, block by block.
+    const sizeOf = (i: number) => (i % 4 === 0 ? 3 * 4096 : 100 + i);
+    const puts = Array.from({ length: 24 }, (_, i) => {
+      const data = patternBytes(i, sizeOf(i));
+      return i % 4 === 0
+        ? s.put(`in-flight-${i}`, chunked(data, [4096]), { expectedLength: data.length })
+        : s.put(`in-flight-${i}`, data);
+    });
+    const ops: Array<Promise<unknown>> = [...gets, ...puts];
+    let answered = 0;
+    for (const p of ops)
+      void p.then(
+        () => answered++,
+        () => answered++,
+      );
+    await s.close();
+    expect(answered).toBe(ops.length);
+    for (let i = 0; i < gets.length; i++) expect(await gets[i]).toEqual(patternBytes(i, 5000));
+    await Promise.all(puts); // every one of them succeeded
+    await expect(s.put('late', patternBytes(1, 10))).rejects.toBeInstanceOf(StoreClosedError);
+    const again = await openStore();
+    for (let i = 0; i < puts.length; i++) expect(await again.get(`in-flight-${i}`)).toEqual(patternBytes(i, sizeOf(i)));
   });
 
   it('acknowledges no record before the writes of the records ahead of it in the extent finish', async () => {
