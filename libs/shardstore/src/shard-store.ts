@@ -173,7 +173,7 @@ function validateShardId(shardId: unknown): asserts shardId is string {
 export class ShardStore {
   private failure: DiskFailedError | undefined;
   private closing: Promise<void> | undefined;
-  /** Operations under run() not yet answered; close() waits for none. */
+  /** Operations under run() not yet answered: close() waits until there are none. */
   private running = 0;
   private whenIdle: (() => void) | undefined;
   private readonly retiring = new Set<Promise<void>>();
