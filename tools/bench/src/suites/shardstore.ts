@@ -30,9 +30,10 @@
 //       store before the small-put pairs, reported apart as `warmup`. The
 //       sequential cases before them run other code (a small put is one
 //       coalesced write, a large one is streamed), and a path's first seconds
-//       run before V8 has optimised it: in nine fresh processes here the first
-//       4 s round of small puts averaged ~39 k/s, the next two ~42.5 k/s. A
-//       storage node serves for weeks, as the other suites' warm-ups say.
+//       run before V8 has optimised it: in nine fresh processes here (three
+//       young-generation sizes, which made no difference) the first 4 s round
+//       of small puts averaged ~39 k/s, the next two ~42.5 k/s. A storage
+//       node serves for weeks, as the other suites' warm-ups say.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
