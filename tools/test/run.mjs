@@ -78,18 +78,21 @@ async function bufBreaking() {
 
 // The longest step; its output is shown as it comes.
 async function vitest() {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'platter-vitest-')), 'results.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platter-vitest-'));
+  const out = path.join(dir, 'results.json');
   const status = await handOver(
     'vitest',
     ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...only],
     { cwd: ROOT, env: ENV },
   );
-  if (!fs.existsSync(out)) {
+  const res = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : undefined;
+  // Every run made one; none is left behind.
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (res === undefined) {
     failed++;
     failures.push(`vitest produced no results (exit ${status})`);
     return;
   }
-  const res = JSON.parse(fs.readFileSync(out, 'utf8'));
   passed += res.numPassedTests;
   failed += res.numFailedTests;
   // A file that fails to load has no tests to count; count it as a failure.
